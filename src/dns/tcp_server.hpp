@@ -1,0 +1,39 @@
+// dns/tcp_server: DNS over TCP (RFC 7766) on Boost.Asio: 2-octet length framing, several
+// queries per connection (pipelined, answered in order), an idle timeout, a cap on
+// concurrent connections (total and per client address), and a bound on the time to read
+// one message, so a slow or silent client cannot block others. Uses the same Responder as
+// UDP. Runs its own io_context thread; start() binds before returning.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "core/result.hpp"
+#include "dns/endpoint.hpp"
+#include "dns/responder.hpp"
+#include "store/store.hpp"
+
+namespace acmezone::dns {
+
+struct TcpOptions {
+    std::chrono::milliseconds idle_timeout{10000};  // no complete query for this long: close
+    std::chrono::milliseconds read_timeout{5000};   // one message must arrive within this once started
+    unsigned max_connections = 1024;
+    unsigned max_connections_per_ip = 64;
+    unsigned max_queries_per_connection = 10000;
+};
+
+class TcpServer {
+public:
+    TcpServer(const store::Store& store, std::shared_ptr<const Responder> responder, TcpOptions options);
+    ~TcpServer();
+    core::Status start(const std::vector<Endpoint>& endpoints);
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace acmezone::dns

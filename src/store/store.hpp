@@ -1,0 +1,50 @@
+// store/store: the LMDB environment (one folder, created 0700) with its named databases and
+// schema version. Open once per process; the CLI opens the same folder as a second process
+// (LMDB is multi-process safe). A Store is thread-safe; transactions on it are not shared.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include <lmdb.h>
+
+#include "core/result.hpp"
+
+namespace acmezone::store {
+
+inline constexpr std::uint32_t kSchemaVersion = 1;
+
+struct StoreOptions {
+    std::filesystem::path path = "data";
+    std::size_t map_size = std::size_t{1} << 30;  // bytes; LMDB's upper bound on the data file
+    unsigned max_readers = 512;                    // reader-table slots (UDP workers, TCP, API, CLI)
+    bool read_only = false;                        // for listing tools; opens no writer
+};
+
+class Store {
+public:
+    // Creates the folder (0700) and the databases on first use, checks the schema version.
+    static core::Result<std::unique_ptr<Store>> open(const StoreOptions& options);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    MDB_env* env() const noexcept { return env_; }
+    MDB_dbi records_db() const noexcept { return records_; }
+    MDB_dbi meta_db() const noexcept { return meta_; }
+    const StoreOptions& options() const noexcept { return options_; }
+
+    // Size of the data file in bytes (for metrics and health).
+    std::size_t data_size() const noexcept;
+
+private:
+    Store() = default;
+    StoreOptions options_;
+    MDB_env* env_ = nullptr;
+    MDB_dbi records_ = 0;
+    MDB_dbi meta_ = 0;
+};
+
+}  // namespace acmezone::store
