@@ -41,7 +41,8 @@ public:
 
 private:
     const Store& store_;
-    MDB_txn* txn_ = nullptr;
+    MDB_txn* txn_ = nullptr;             // kept across end()/begin() (reset, then renewed)
+    mutable MDB_cursor* cursor_ = nullptr;  // opened once, renewed per begin(): seeks allocate nothing
     bool active_ = false;
     std::uint32_t serial_ = 0;
 };

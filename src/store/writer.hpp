@@ -63,6 +63,7 @@ private:
     std::deque<Pending> queue_;
     std::shared_ptr<const core::Zone> zone_;
     bool stopping_ = false;
+    std::mutex join_mutex_;  // stop() may be called from several threads; one joins
     std::thread thread_;
 };
 
