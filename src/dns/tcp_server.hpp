@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -16,20 +17,37 @@
 
 namespace acmezone::dns {
 
+// A zero duration or count means "no limit".
 struct TcpOptions {
     std::chrono::milliseconds idle_timeout{10000};  // no complete query for this long: close
     std::chrono::milliseconds read_timeout{5000};   // one message must arrive within this once started
     unsigned max_connections = 1024;
     unsigned max_connections_per_ip = 64;
     unsigned max_queries_per_connection = 10000;
+    int listen_backlog = 1024;
+};
+
+// Totals since construction; safe to read from any thread.
+struct TcpStats {
+    std::uint64_t accepted = 0;   // connections taken into service
+    std::uint64_t rejected = 0;   // connections closed at once: over a connection cap
+    std::uint64_t timed_out = 0;  // connections closed by the idle or read timeout
+    std::uint64_t queries = 0;    // messages read
+    std::uint64_t responses = 0;  // responses queued for writing
 };
 
 class TcpServer {
 public:
     TcpServer(const store::Store& store, std::shared_ptr<const Responder> responder, TcpOptions options);
     ~TcpServer();
+    // start() and stop() are called from one controlling thread; stop() is idempotent.
     core::Status start(const std::vector<Endpoint>& endpoints);
     void stop();
+
+    TcpStats stats() const noexcept;
+    // The addresses actually listened on, in the order given to start(); a port 0 is
+    // replaced by the port the kernel chose. Empty when stopped.
+    std::vector<Endpoint> bound_endpoints() const;
 
 private:
     struct Impl;

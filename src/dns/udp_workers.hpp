@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -19,15 +21,30 @@ namespace acmezone::dns {
 
 struct UdpOptions {
     unsigned workers = 0;      // threads per address; 0 = one per core
-    unsigned batch_size = 64;  // messages per recvmmsg/sendmmsg
+    unsigned batch_size = 64;  // messages per recvmmsg/sendmmsg (1..1024)
+    std::size_t socket_buffer_bytes = std::size_t{4} << 20;  // SO_RCVBUF/SO_SNDBUF asked for; 0 = kernel default
+};
+
+// Totals over all workers since construction. Every received datagram ends up either sent
+// (answered) or dropped (truncated on receive, no response, or the send failed).
+struct UdpStats {
+    std::uint64_t received = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t dropped = 0;
 };
 
 class UdpWorkers {
 public:
     UdpWorkers(const store::Store& store, std::shared_ptr<const Responder> responder, UdpOptions options);
     ~UdpWorkers();
+    // start() and stop() are called from one controlling thread; stop() is idempotent.
     core::Status start(const std::vector<Endpoint>& endpoints);
     void stop();
+
+    UdpStats stats() const noexcept;  // any thread
+    // The addresses actually bound, in the order given to start(); a port 0 is replaced by
+    // the port the kernel chose (shared by all workers of that address). Empty when stopped.
+    std::vector<Endpoint> bound_endpoints() const;
 
 private:
     struct Impl;
