@@ -1,0 +1,282 @@
+#include "app/config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "app/toml_section.hpp"
+#include "core/rr.hpp"
+#include "dns/zone_text.hpp"
+
+namespace acmezone::app {
+
+using core::Errc;
+using core::make_error;
+using core::Name;
+
+namespace {
+
+// A config value quoted for an error message, with quotes and backslashes escaped.
+std::string in_quotes(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+core::Error element_error(std::string_view key, std::size_t index, std::string_view value, std::string_view problem) {
+    return make_error(Errc::invalid_argument,
+                      std::string(key) + "[" + std::to_string(index) + "] " + in_quotes(value) + ": " + std::string(problem));
+}
+
+// `message` without a leading `prefix` (other modules name the value themselves; here the
+// key already does).
+std::string without_prefix(std::string message, std::string_view prefix) {
+    if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    return message;
+}
+
+// Everything read from [zone] and [zone.soa] before the zone is built.
+struct ZoneInput {
+    core::ZoneSpec spec;
+    std::vector<std::string> record_lines;
+    std::uint32_t default_ttl = kDefaultStaticTtl;
+};
+
+core::Status read_zone(const Section& zone, const Section& soa, ZoneInput& in) {
+    std::string name_text;
+    if (auto st = zone.read_string("name", name_text, true); !st) return st;
+    auto apex = Name::from_text(name_text);
+    if (!apex) return make_error(Errc::invalid_argument, "zone.name " + in_quotes(name_text) + ": " + apex.error().message);
+    if (apex->is_root()) return make_error(Errc::invalid_argument, "zone.name: the root cannot be served");
+    in.spec.apex = *apex;
+
+    std::vector<std::string> ns_texts;
+    if (auto st = zone.read_string_array("nameservers", "names", ns_texts, true); !st) return st;
+    if (ns_texts.empty()) return make_error(Errc::invalid_argument, "zone.nameservers: at least one name server is needed");
+    for (std::size_t i = 0; i < ns_texts.size(); ++i) {
+        auto ns = Name::from_text(ns_texts[i]);
+        if (!ns) return element_error("zone.nameservers", i, ns_texts[i], ns.error().message);
+        // A one-label name is almost surely a relative name meant inside the zone; names here are absolute.
+        if (ns->label_count() < 2)
+            return element_error("zone.nameservers", i, ns_texts[i],
+                                 "expected a full domain name (names here are absolute, e.g. \"ns1." +
+                                     apex->to_text() + "\")");
+        in.spec.nameservers.push_back(*ns);
+    }
+
+    std::string hostmaster_text;
+    if (auto st = zone.read_string("hostmaster", hostmaster_text, true); !st) return st;
+    auto hostmaster = parse_hostmaster(hostmaster_text);
+    if (!hostmaster)
+        return make_error(Errc::invalid_argument, "zone.hostmaster " + in_quotes(hostmaster_text) + ": " + hostmaster.error().message);
+    in.spec.hostmaster = *hostmaster;
+
+    auto& spec = in.spec;
+    for (auto st : {zone.read_uint("default_ttl", 0, kMaxTtl, in.default_ttl), zone.read_uint("ns_ttl", 0, kMaxTtl, spec.ns_ttl),
+                    zone.read_uint("txt_ttl", 0, kMaxTtl, spec.txt_ttl),
+                    zone.read_uint("max_txt_per_name", 1, kMaxTxtPerNameLimit, spec.max_txt_per_name),
+                    soa.read_uint("ttl", 0, kMaxTtl, spec.soa.ttl), soa.read_uint("refresh", 0, kMaxTtl, spec.soa.refresh),
+                    soa.read_uint("retry", 0, kMaxTtl, spec.soa.retry), soa.read_uint("expire", 0, kMaxTtl, spec.soa.expire),
+                    soa.read_uint("minimum", 0, kMaxTtl, spec.soa.minimum)}) {
+        if (!st) return st;
+    }
+    return zone.read_string_array("records", "records", in.record_lines);
+}
+
+core::Result<std::shared_ptr<const core::Zone>> build_zone(ZoneInput in) {
+    for (std::size_t i = 0; i < in.record_lines.size(); ++i) {
+        auto rr = dns::parse_record_line(in.record_lines[i], in.spec.apex, in.default_ttl);
+        if (!rr)
+            return element_error("zone.records", i, in.record_lines[i],
+                                 without_prefix(rr.error().message, "record " + in_quotes(in.record_lines[i]) + ": "));
+        in.spec.records.push_back(std::move(rr.value()));
+    }
+    auto zone = core::Zone::build(in.spec);
+    if (zone) return std::make_shared<const core::Zone>(std::move(zone.value()));
+
+    // Zone::build names the owner but not the entry; rebuild growing prefixes of the record
+    // list to find the first entry that breaks a rule (only on this error path).
+    for (std::size_t i = 0; i < in.spec.records.size(); ++i) {
+        core::ZoneSpec partial = in.spec;
+        partial.records.resize(i + 1);
+        auto attempt = core::Zone::build(std::move(partial));
+        if (attempt) continue;
+        return element_error("zone.records", i, in.record_lines[i],
+                             without_prefix(attempt.error().message, "zone.records: "));
+    }
+    return std::move(zone).error();
+}
+
+// In-zone name servers need addresses among the static records, or resolvers cannot reach them.
+void check_nameserver_glue(const core::Zone& zone, std::vector<std::string>& warnings) {
+    const auto& spec = zone.spec();
+    for (std::size_t i = 0; i < spec.nameservers.size(); ++i) {
+        const Name& ns = spec.nameservers[i];
+        if (!ns.is_at_or_below(spec.apex)) continue;
+        const core::StaticNode* node = zone.find(ns.canonical_wire());
+        if (node && (node->find(core::rrtype::A) || node->find(core::rrtype::AAAA))) continue;
+        warnings.push_back("zone.nameservers[" + std::to_string(i) + "] " + ns.to_text() +
+                           " is inside the zone but has no A or AAAA record in zone.records");
+    }
+}
+
+core::Status read_dns(const Section& section, DnsConfig& out) {
+    std::vector<std::string> listen{"127.0.0.1:5353"};
+    if (auto st = section.read_string_array("listen", "addresses", listen); !st) return st;
+    if (listen.empty()) return make_error(Errc::invalid_argument, "dns.listen: at least one address is needed");
+    for (std::size_t i = 0; i < listen.size(); ++i) {
+        auto endpoint = dns::parse_endpoint(listen[i]);
+        if (!endpoint)
+            return element_error("dns.listen", i, listen[i],
+                                 without_prefix(endpoint.error().message, "listen address " + in_quotes(listen[i]) + ": "));
+        for (const auto& earlier : out.listen) {
+            if (earlier.len == endpoint->len && std::memcmp(&earlier.addr, &endpoint->addr, earlier.len) == 0)
+                return element_error("dns.listen", i, listen[i], "listed twice (as " + in_quotes(earlier.text) + ")");
+        }
+        out.listen.push_back(std::move(endpoint.value()));
+    }
+
+    std::uint32_t idle_ms = static_cast<std::uint32_t>(out.tcp.idle_timeout.count());
+    std::uint32_t read_ms = static_cast<std::uint32_t>(out.tcp.read_timeout.count());
+    constexpr std::int64_t kHourMs = 3600 * 1000;
+    for (auto st : {section.read_uint("udp_workers", 0, 256, out.udp.workers),
+                    section.read_uint("tcp_idle_timeout_ms", 1, kHourMs, idle_ms),
+                    section.read_uint("tcp_read_timeout_ms", 1, kHourMs, read_ms),
+                    section.read_uint("tcp_max_connections", 1, 1000000, out.tcp.max_connections),
+                    section.read_uint("tcp_max_connections_per_ip", 1, 1000000, out.tcp.max_connections_per_ip)}) {
+        if (!st) return st;
+    }
+    out.tcp.idle_timeout = std::chrono::milliseconds(idle_ms);
+    out.tcp.read_timeout = std::chrono::milliseconds(read_ms);
+    if (out.tcp.max_connections_per_ip > out.tcp.max_connections)
+        return make_error(Errc::invalid_argument, "dns.tcp_max_connections_per_ip: " +
+                                                      std::to_string(out.tcp.max_connections_per_ip) +
+                                                      " is above dns.tcp_max_connections (" +
+                                                      std::to_string(out.tcp.max_connections) + ")");
+    return core::Ok{};
+}
+
+core::Status read_store(const Section& section, store::StoreOptions& out) {
+    std::string path = out.path.string();
+    if (auto st = section.read_string("path", path); !st) return st;
+    if (path.empty()) return make_error(Errc::invalid_argument, "store.path: must not be empty");
+    out.path = path;
+    std::uint32_t map_size_mb = static_cast<std::uint32_t>(out.map_size >> 20);
+    if (auto st = section.read_uint("map_size_mb", 1, 1 << 20, map_size_mb); !st) return st;
+    out.map_size = std::size_t{map_size_mb} << 20;
+    return core::Ok{};
+}
+
+core::Status read_log(const Section& section, LogConfig& out) {
+    std::string level = "info";
+    if (auto st = section.read_string("level", level); !st) return st;
+    auto parsed = parse_log_level(level);
+    if (!parsed)
+        return make_error(Errc::invalid_argument,
+                          "log.level: " + in_quotes(level) + " is not one of trace, debug, info, warn, error");
+    out.level = *parsed;
+    if (auto st = section.read_string("format", out.format); !st) return st;
+    if (out.format != "text")
+        return make_error(Errc::invalid_argument,
+                          "log.format: " + in_quotes(out.format) + " is not supported in this version; only \"text\" is");
+    return core::Ok{};
+}
+
+}  // namespace
+
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text) {
+    if (text == "trace") return spdlog::level::trace;
+    if (text == "debug") return spdlog::level::debug;
+    if (text == "info") return spdlog::level::info;
+    if (text == "warn") return spdlog::level::warn;
+    if (text == "error") return spdlog::level::err;
+    return std::nullopt;
+}
+
+core::Result<Name> parse_hostmaster(std::string_view text) {
+    const auto at = text.find('@');
+    core::Result<Name> name = make_error(Errc::invalid_argument, "");
+    if (at == std::string_view::npos) {
+        name = Name::from_text(text);
+    } else {
+        const std::string_view local = text.substr(0, at);
+        const std::string_view domain = text.substr(at + 1);
+        if (local.empty() || domain.empty() || domain.find('@') != std::string_view::npos)
+            return make_error(Errc::invalid_argument, "expected a name or an e-mail address (local@domain)");
+        // RFC 1035 §8: the local part becomes the first label; its dots must be escaped.
+        std::string escaped;
+        for (char c : local) {
+            if (c == '.' || c == '\\') escaped.push_back('\\');
+            escaped.push_back(c);
+        }
+        name = Name::from_text(escaped + "." + std::string(domain));
+    }
+    if (!name) return name;
+    if (name->is_root()) return make_error(Errc::invalid_argument, "the root is not a mailbox");
+    return name;
+}
+
+core::Result<Config> parse_config(std::string_view text, std::string_view source) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        return make_error(Errc::invalid_argument, std::string(source) + ":" + std::to_string(where.line) + ":" +
+                                                      std::to_string(where.column) + ": " + std::string(e.description()));
+    }
+
+    const Section top(&root, "", {"zone", "dns", "store", "log"});
+    auto zone = top.sub_section("zone", {"name", "nameservers", "hostmaster", "records", "default_ttl", "ns_ttl",
+                                         "txt_ttl", "max_txt_per_name", "soa"});
+    if (!zone) return std::move(zone).error();
+    auto soa = zone->sub_section("soa", {"ttl", "refresh", "retry", "expire", "minimum"});
+    if (!soa) return std::move(soa).error();
+    auto dns_section = top.sub_section("dns", {"listen", "udp_workers", "tcp_idle_timeout_ms", "tcp_read_timeout_ms",
+                                               "tcp_max_connections", "tcp_max_connections_per_ip"});
+    if (!dns_section) return std::move(dns_section).error();
+    auto store_section = top.sub_section("store", {"path", "map_size_mb"});
+    if (!store_section) return std::move(store_section).error();
+    auto log_section = top.sub_section("log", {"level", "format"});
+    if (!log_section) return std::move(log_section).error();
+    // A misspelt key is reported first: it usually explains a "missing" or defaulted one.
+    const std::initializer_list<const Section*> sections = {&top, &*zone, &*soa, &*dns_section, &*store_section, &*log_section};
+    for (const Section* section : sections) {
+        if (auto st = section->check_unknown_keys(); !st) return std::move(st).error();
+    }
+
+    Config config;
+    ZoneInput zone_input;
+    if (auto st = read_zone(*zone, *soa, zone_input); !st) return std::move(st).error();
+    config.default_ttl = zone_input.default_ttl;
+    auto built = build_zone(std::move(zone_input));
+    if (!built) return std::move(built).error();
+    config.zone = std::move(built.value());
+    check_nameserver_glue(*config.zone, config.warnings);
+
+    if (auto st = read_dns(*dns_section, config.dns); !st) return std::move(st).error();
+    if (auto st = read_store(*store_section, config.store); !st) return std::move(st).error();
+    if (auto st = read_log(*log_section, config.log); !st) return std::move(st).error();
+    return config;
+}
+
+core::Result<Config> load_config(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return make_error(Errc::invalid_argument, "cannot read " + path.string() + ": is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::invalid_argument, "cannot read " + path.string() + ": " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return make_error(Errc::invalid_argument, "cannot read " + path.string() + ": read error");
+    return parse_config(text.str(), path.string());
+}
+
+}  // namespace acmezone::app

@@ -1,0 +1,62 @@
+// app/config: the TOML config file turned into typed, validated options. Everything is checked
+// here, before any socket or the store is opened: types, ranges, unknown keys, names, listen
+// addresses, and the static records (parsed and built into a core::Zone). Errors name the key
+// ("zone.records[1]: ..."). The result is plain data; safe to share once built.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <spdlog/common.h>
+
+#include "core/result.hpp"
+#include "core/zone.hpp"
+#include "dns/endpoint.hpp"
+#include "dns/tcp_server.hpp"
+#include "dns/udp_workers.hpp"
+#include "store/store.hpp"
+
+namespace acmezone::app {
+
+inline constexpr std::uint32_t kMaxTtl = 2147483647;  // RFC 2181 §8: TTLs are 31-bit
+inline constexpr std::uint32_t kDefaultStaticTtl = 3600;
+inline constexpr std::uint32_t kMaxTxtPerNameLimit = 64;  // keeps a TXT answer small enough to stay useful
+
+struct DnsConfig {
+    std::vector<dns::Endpoint> listen;  // UDP and TCP on each
+    dns::UdpOptions udp;
+    dns::TcpOptions tcp;
+};
+
+struct LogConfig {
+    spdlog::level::level_enum level = spdlog::level::info;
+    std::string format = "text";
+};
+
+struct Config {
+    std::shared_ptr<const core::Zone> zone;      // apex, NS, SOA settings, static records (validated)
+    std::uint32_t default_ttl = kDefaultStaticTtl;  // TTL given to static records that name none
+    DnsConfig dns;
+    store::StoreOptions store;
+    LogConfig log;
+    std::vector<std::string> warnings;  // worth telling the operator, not worth refusing to start
+};
+
+// `source` names the text in syntax errors ("acmezone.toml:3:7: ...").
+core::Result<Config> parse_config(std::string_view text, std::string_view source = "config");
+// Reads and parses a file; a missing or unreadable file is an error naming the path.
+core::Result<Config> load_config(const std::filesystem::path& path);
+
+// zone.hostmaster as a name: "hostmaster.example.test" as is, or the e-mail form
+// "host.master@example.test" converted to "host\.master.example.test." (RFC 1035 §8).
+core::Result<core::Name> parse_hostmaster(std::string_view text);
+
+// "trace" ... "error" -> the spdlog level; nullopt for anything else.
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text);
+
+}  // namespace acmezone::app
