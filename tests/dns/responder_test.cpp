@@ -237,7 +237,8 @@ TEST_F(ResponderTest, RespondAllocatesNothing) {
     const Responder responder(zone_);
     const std::size_t probe = allocations_on_this_thread();
     // A direct call, unlike a new-expression, may not be elided by the optimiser.
-    ::operator delete(static_cast<void* volatile>(::operator new(16)));
+    void* volatile probe_block = ::operator new(16);
+    ::operator delete(probe_block);
     ASSERT_GT(allocations_on_this_thread(), probe);  // the counter sees allocations
     const std::size_t before = allocations_on_this_thread();
     std::size_t total = 0;

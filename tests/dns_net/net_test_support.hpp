@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/temp_dir.hpp"
 #include "core/name.hpp"
 #include "core/zone.hpp"
 #include "dns/endpoint.hpp"
@@ -33,30 +34,14 @@
 
 namespace acmezone::dns::nettest {
 
+using acmezone::test::TempDir;
+
 using Bytes = std::vector<std::uint8_t>;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 inline core::Name n(std::string_view text) { return core::Name::from_text(text).value(); }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "acmezone-net-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline std::shared_ptr<const core::Zone> make_zone() {
     core::ZoneSpec spec;
@@ -230,8 +215,10 @@ inline Bytes make_query(std::uint16_t id, std::string_view name = "acme.test", s
 
 // Prefixes a message with its 2-octet length (RFC 7766 §8).
 inline Bytes framed(const Bytes& message) {
-    Bytes b{static_cast<std::uint8_t>(message.size() >> 8), static_cast<std::uint8_t>(message.size())};
-    b.insert(b.end(), message.begin(), message.end());
+    Bytes b(message.size() + 2);
+    b[0] = static_cast<std::uint8_t>(message.size() >> 8);
+    b[1] = static_cast<std::uint8_t>(message.size());
+    std::copy(message.begin(), message.end(), b.begin() + 2);
     return b;
 }
 

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/temp_dir.hpp"
 #include "core/change_set.hpp"
 #include "core/name.hpp"
 #include "core/txt.hpp"
@@ -23,6 +24,8 @@
 #include "store/writer.hpp"
 
 namespace acmezone::store::testing {
+
+using acmezone::test::TempDir;
 
 inline core::Name n(std::string_view text) { return core::Name::from_text(text).value(); }
 inline std::string txt(std::string_view value) { return core::txt_rdata_from_value(value).value(); }
@@ -35,24 +38,6 @@ inline std::uint32_t unix_now() {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "acmezone-store-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // acme.test with a static A at www and a static TXT at static (both reserved owners).
 inline std::shared_ptr<const core::Zone> make_zone(std::uint32_t max_txt = 8) {
