@@ -11,6 +11,7 @@ namespace acmezone::store {
 
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaSerial = "serial";
+inline constexpr std::string_view kMetaHashKey = "hash_key";  // 32 random bytes: key of core::SecretHasher
 
 // 0 and the value, MDB_NOTFOUND, or MDB_INCOMPATIBLE when the stored value is not 4 bytes.
 inline int read_meta_u32(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::uint32_t& out) noexcept {

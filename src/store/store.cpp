@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include "core/random.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/meta.hpp"
 #include "store/txn.hpp"
@@ -44,6 +45,29 @@ core::Error schema_mismatch(const std::filesystem::path& path, std::uint32_t fou
 }
 
 }  // namespace
+
+// Reads the secret-hash key from meta, creating it when missing (a new store, or one written
+// before credentials existed). Two processes opening at once are serialised by LMDB's write
+// lock, so only one key is ever created.
+core::Status Store::load_hash_key(MDB_txn* txn, Store& store, bool read_only) {
+    MDB_val k{kMetaHashKey.size(), const_cast<char*>(kMetaHashKey.data())};
+    MDB_val v{};
+    int rc = mdb_get(txn, store.meta_, &k, &v);
+    if (rc == 0) {
+        if (v.mv_size != store.hash_key_.size())
+            return core::make_error(core::Errc::store_error, "store at " + store.options_.path.string() + " has a malformed hash key");
+        std::memcpy(store.hash_key_.data(), v.mv_data, v.mv_size);
+        store.hash_key_size_ = v.mv_size;
+        return core::Ok{};
+    }
+    if (rc != MDB_NOTFOUND) return lmdb_error(rc, "reading the hash key");
+    if (read_only) return core::Ok{};
+    core::random_bytes(store.hash_key_.data(), store.hash_key_.size());
+    MDB_val nv{store.hash_key_.size(), store.hash_key_.data()};
+    if (int w = mdb_put(txn, store.meta_, &k, &nv, 0); w != 0) return lmdb_error(w, "writing the hash key");
+    store.hash_key_size_ = store.hash_key_.size();
+    return core::Ok{};
+}
 
 core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     std::unique_ptr<Store> store(new Store());
@@ -82,6 +106,14 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             return core::make_error(core::Errc::store_error, "store at " + options.path.string() + " was never initialised (no meta database)");
         return lmdb_error(rc, "opening the meta database");
     }
+    // Credentials and their labels (store/credentials). Schema v1 has them from the start; a
+    // read-only open of a store written before they existed simply sees none.
+    for (auto [name, dbi] : {std::pair{"credentials", &store->credentials_}, std::pair{"labels", &store->labels_}}) {
+        if (int rc = mdb_dbi_open(txn->get(), name, db_flags, dbi); rc != 0) {
+            if (rc == MDB_NOTFOUND && options.read_only) continue;
+            return lmdb_error(rc, std::string("opening the ") + name + " database");
+        }
+    }
 
     std::uint32_t version = 0;
     int rc = read_meta_u32(txn->get(), store->meta_, kMetaSchemaVersion, version);
@@ -102,6 +134,7 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     } else if (version != kSchemaVersion) {
         return schema_mismatch(options.path, version);
     }
+    if (auto st = load_hash_key(txn->get(), *store, options.read_only); !st) return std::move(st).error();
     // Committing keeps the database handles open for the environment's lifetime.
     if (auto st = txn->commit("committing the open transaction"); !st) return std::move(st).error();
     return store;

@@ -3,10 +3,12 @@
 // (LMDB is multi-process safe). A Store is thread-safe; transactions on it are not shared.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 
 #include <lmdb.h>
 
@@ -34,6 +36,13 @@ public:
     MDB_env* env() const noexcept { return env_; }
     MDB_dbi records_db() const noexcept { return records_; }
     MDB_dbi meta_db() const noexcept { return meta_; }
+    MDB_dbi credentials_db() const noexcept { return credentials_; }  // username -> credential (store/credentials)
+    MDB_dbi labels_db() const noexcept { return labels_; }            // lower-case label -> username
+    // False only for a read-only open of a store written before credentials existed.
+    bool has_credentials() const noexcept { return credentials_ != 0 && labels_ != 0; }
+    // The server's key for hashing credential secrets (core/secret_hash), created with the
+    // store. Empty only for a read-only open of a store that has none yet.
+    std::span<const std::uint8_t> hash_key() const noexcept { return {hash_key_.data(), hash_key_size_}; }
     const StoreOptions& options() const noexcept { return options_; }
 
     // Size of the data file in bytes (for metrics and health).
@@ -41,10 +50,15 @@ public:
 
 private:
     Store() = default;
+    static core::Status load_hash_key(MDB_txn* txn, Store& store, bool read_only);
     StoreOptions options_;
     MDB_env* env_ = nullptr;
     MDB_dbi records_ = 0;
     MDB_dbi meta_ = 0;
+    MDB_dbi credentials_ = 0;
+    MDB_dbi labels_ = 0;
+    std::array<std::uint8_t, 32> hash_key_{};
+    std::size_t hash_key_size_ = 0;
 };
 
 }  // namespace acmezone::store
