@@ -1,0 +1,43 @@
+#include "api/errors.hpp"
+
+namespace acmezone::api {
+
+ErrorInfo error_info(ApiError error) noexcept {
+    switch (error) {
+        case ApiError::malformed_json_payload: return {400, "malformed_json_payload"};
+        case ApiError::invalid_allowfrom_cidr: return {400, "invalid_allowfrom_cidr"};
+        case ApiError::bad_subdomain: return {400, "bad_subdomain"};
+        case ApiError::bad_txt: return {400, "bad_txt"};
+        case ApiError::forbidden: return {401, "forbidden"};
+        case ApiError::registration_disabled: return {404, "registration_disabled"};
+        case ApiError::not_found: return {404, "not_found"};
+        case ApiError::method_not_allowed: return {405, "method_not_allowed"};
+        case ApiError::payload_too_large: return {413, "payload_too_large"};
+        case ApiError::headers_too_large: return {431, "headers_too_large"};
+        case ApiError::bad_request: return {400, "bad_request"};
+        case ApiError::db_error: return {500, "db_error"};
+        case ApiError::json_error: return {500, "json_error"};
+        case ApiError::unavailable: return {503, "unavailable"};
+    }
+    return {500, "json_error"};
+}
+
+std::string error_body(ApiError error) {
+    // Built by hand like acme-dns's jsonError: codes are fixed ASCII, nothing to escape.
+    return "{\"error\": \"" + std::string(error_info(error).code) + "\"}";
+}
+
+ApiError error_for_status(int status) noexcept {
+    switch (status) {
+        case 401: return ApiError::forbidden;
+        case 404: return ApiError::not_found;
+        case 405: return ApiError::method_not_allowed;
+        case 413: return ApiError::payload_too_large;
+        case 431: return ApiError::headers_too_large;
+        case 503: return ApiError::unavailable;
+        default: break;
+    }
+    return status >= 500 ? ApiError::db_error : ApiError::bad_request;
+}
+
+}  // namespace acmezone::api

@@ -1,0 +1,41 @@
+// api/errors: THE table from an API error to its HTTP status and JSON body. acme-dns's codes and
+// body format ({"error": "<code>"}, with a space after the colon) are kept exactly; the codes
+// acme-dns lacks (404/405/413/431/503) follow the same form so every client can parse them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace acmezone::api {
+
+enum class ApiError {
+    malformed_json_payload,  // 400 /register: body is not the expected JSON
+    invalid_allowfrom_cidr,  // 400 /register: an allowfrom entry is not IP/prefix
+    bad_subdomain,           // 400 /update
+    bad_txt,                 // 400 /update
+    forbidden,               // 401 every authentication or authorisation failure
+    registration_disabled,   // 404 api.registration = "off"
+    not_found,               // 404 unknown path
+    method_not_allowed,      // 405
+    payload_too_large,       // 413
+    headers_too_large,       // 431
+    bad_request,             // 400 anything the HTTP layer rejects
+    db_error,                // 500 the store failed (no detail is leaked)
+    json_error,              // 500 a response could not be built
+    unavailable,             // 503 /health: the store cannot be read
+};
+
+struct ErrorInfo {
+    int status;
+    std::string_view code;
+};
+
+ErrorInfo error_info(ApiError error) noexcept;
+// {"error": "<code>"}
+std::string error_body(ApiError error);
+// The error that goes with an HTTP status the HTTP layer produced on its own.
+ApiError error_for_status(int status) noexcept;
+
+inline constexpr std::string_view kJsonType = "application/json";
+
+}  // namespace acmezone::api

@@ -1,0 +1,83 @@
+#include "api/routes.hpp"
+
+#include "api/errors.hpp"
+#include "api/log.hpp"
+#include "api/register_handler.hpp"
+#include "api/update_handler.hpp"
+#include "store/meta.hpp"
+#include "store/txn.hpp"
+
+namespace acmezone::api {
+
+namespace {
+
+std::string normalise(std::string_view path) {
+    std::string out;
+    out.reserve(path.size() + 1);
+    for (char c : path) {
+        if (c == '/' && !out.empty() && out.back() == '/') continue;
+        out.push_back(c);
+    }
+    if (out.empty() || out.front() != '/') out.insert(out.begin(), '/');
+    if (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out;
+}
+
+ApiReply error(ApiError e) { return ApiReply{error_info(e).status, error_body(e), std::string(kJsonType), {}}; }
+
+ApiReply not_allowed(std::string_view allow) {
+    ApiReply reply = error(ApiError::method_not_allowed);
+    reply.headers.emplace_back("Allow", std::string(allow));
+    return reply;
+}
+
+}  // namespace
+
+Route match_route(std::string_view path, std::string_view base_path) {
+    std::string p = normalise(path);
+    if (!base_path.empty()) {
+        const std::string base = normalise(base_path);
+        if (base != "/") {
+            if (!p.starts_with(base) || (p.size() > base.size() && p[base.size()] != '/')) return Route::none;
+            p.erase(0, base.size());
+            if (p.empty()) p = "/";
+        }
+    }
+    if (p == "/register") return Route::register_account;
+    if (p == "/update") return Route::update;
+    if (p == "/health") return Route::health;
+    return Route::none;
+}
+
+ApiReply handle_health(ApiContext& ctx) {
+    auto txn = store::Txn::begin(ctx.store.env(), nullptr, MDB_RDONLY, "starting a health check");
+    std::uint32_t serial = 0;
+    int rc = -1;
+    if (txn) rc = store::read_meta_u32(txn->get(), ctx.store.meta_db(), store::kMetaSerial, serial);
+    if (!txn || rc != 0) {
+        logger()->error("event=health outcome=unavailable error=\"{}\"",
+                        txn ? std::string("cannot read the serial: ") + mdb_strerror(rc) : txn.error().message);
+        return error(ApiError::unavailable);
+    }
+    return ApiReply{200, "", "", {}};
+}
+
+ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view path, const ApiRequest& request) {
+    const Route route = match_route(path, ctx.options.base_path);
+    const bool options = method == "OPTIONS";
+    switch (route) {
+        case Route::register_account:
+        case Route::update:
+            if (options) return ApiReply{204, "", "", {{"Allow", "POST, OPTIONS"}}};
+            if (method != "POST") return not_allowed("POST, OPTIONS");
+            return route == Route::update ? handle_update(ctx, request) : handle_register(ctx, request);
+        case Route::health:
+            if (options) return ApiReply{204, "", "", {{"Allow", "GET, HEAD, OPTIONS"}}};
+            if (method != "GET" && method != "HEAD") return not_allowed("GET, HEAD, OPTIONS");
+            return handle_health(ctx);
+        case Route::none: break;
+    }
+    return error(ApiError::not_found);
+}
+
+}  // namespace acmezone::api

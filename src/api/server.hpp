@@ -1,0 +1,54 @@
+// api/server: the acme-dns compatible REST API over cpp-httplib. One httplib server per listen
+// address (IPv4 and IPv6), all sharing one connection pool (api.threads, api.max_connections).
+// Limits: body size (413), total header size (431), read/write timeouts, keep-alive. TLS
+// (api.tls = "cert") with the certificate reloadable at run time. start() binds every address
+// or none; stop() closes the listeners, lets requests in flight finish (their writes complete
+// before the writer stops), then joins the threads. start/stop/reload from one thread.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "api/options.hpp"
+#include "core/result.hpp"
+#include "core/zone.hpp"
+#include "store/store.hpp"
+#include "store/writer.hpp"
+
+namespace acmezone::api {
+
+struct ApiContext;
+class ConnectionPool;
+class TlsCertificates;
+
+class ApiServer {
+public:
+    ApiServer(store::Store& store, store::Writer& writer, std::shared_ptr<const core::Zone> zone, ApiOptions options);
+    ~ApiServer();  // stop()
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    core::Status start();
+    void stop();
+
+    // Reads the TLS certificate and key again (SIGHUP). Ok and nothing to do without TLS; on
+    // failure the old pair stays in use.
+    core::Status reload_tls();
+    // The pair in use, for logs ("none" without TLS).
+    std::string tls_description() const;
+
+    // The bound port of each listen address, in configuration order (after start()).
+    std::vector<int> ports() const { return ports_; }
+
+private:
+    struct Listener;
+
+    std::unique_ptr<ApiContext> context_;
+    std::shared_ptr<TlsCertificates> tls_;
+    std::unique_ptr<ConnectionPool> pool_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::vector<int> ports_;
+};
+
+}  // namespace acmezone::api

@@ -1,0 +1,124 @@
+#include "api/update_handler.hpp"
+
+#include <algorithm>
+
+#include "api/client_address.hpp"
+#include "api/errors.hpp"
+#include "api/json_body.hpp"
+#include "api/log.hpp"
+#include "core/change_set.hpp"
+#include "core/random.hpp"
+#include "core/rr.hpp"
+#include "core/txt.hpp"
+
+namespace acmezone::api {
+
+namespace {
+
+ApiReply error(ApiError e) { return ApiReply{error_info(e).status, error_body(e), std::string(kJsonType), {}}; }
+
+bool is_key_char(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool is_alnum(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// {"txt": "<value>"}, hand-built like acme-dns (a space after the colon). The value passed the
+// 43-character base64url rule, so it needs no escaping.
+std::string txt_body(std::string_view value) { return "{\"txt\": \"" + std::string(value) + "\"}"; }
+
+}  // namespace
+
+bool is_valid_api_key(std::string_view key) noexcept {
+    return key.size() == core::kPasswordLength && std::all_of(key.begin(), key.end(), is_key_char);
+}
+
+bool is_valid_subdomain(std::string_view s) noexcept {
+    if (s.empty() || s.size() > 63) return false;
+    if (!is_alnum(s.front()) || !is_alnum(s.back())) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '-'; });
+}
+
+ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
+    auto log = logger();
+    const ClientAddress client = client_address(request.peer, request.forwarded, ctx.options.trusted_proxies);
+    const auto forbidden = [&](std::string_view account, std::string_view reason) {
+        log->warn("event=update account={} subdomain=- client={} outcome=forbidden reason={}", account, client.text, reason);
+        return error(ApiError::forbidden);
+    };
+
+    // 1. X-Api-User must be a UUID (any form Go's uuid.Parse takes), looked up lower-case.
+    const auto username = request.api_user ? parse_uuid(*request.api_user) : std::nullopt;
+    if (!username) return forbidden("invalid", "bad_user_header");
+    // 2. X-Api-Key must look like a generated password; no store access otherwise.
+    if (!request.api_key || !is_valid_api_key(*request.api_key)) return forbidden(*username, "bad_key_header");
+
+    // 3. Look the user up and check the secret. An unknown user runs the same HMAC as a known
+    // one, so the answer time does not reveal which usernames exist.
+    core::Credential credential;
+    auto found = ctx.credentials.find(*username, credential);
+    if (!found) {
+        log->error("event=update account={} subdomain=- client={} outcome=db_error error=\"{}\"", *username, client.text,
+                   found.error().message);
+        return error(ApiError::db_error);
+    }
+    if (!*found) {
+        (void)ctx.hasher.verify_unknown(*request.api_key);
+        return forbidden(*username, "unknown_user");
+    }
+    if (!ctx.hasher.verify(*request.api_key, credential.secret_hash)) return forbidden(*username, "wrong_key");
+    if (credential.disabled) return forbidden(*username, "disabled");
+    if (core::needs_rehash(credential.secret_hash)) {
+        // An imported bcrypt hash: move it to the fast scheme now that we know the secret.
+        auto moved = ctx.credentials.update_secret_hash(*username, credential.secret_hash, ctx.hasher.hash(*request.api_key));
+        if (!moved) log->warn("event=rehash account={} outcome=failed error=\"{}\"", *username, moved.error().message);
+        else if (*moved) log->info("event=rehash account={} from=bcrypt to=hmac-sha256", *username);
+    }
+
+    // 4. The source address must be in allowfrom (when it lists any valid range).
+    if (!allowed_from(credential.allowfrom, client)) return forbidden(*username, "source_not_allowed");
+
+    // 5. + 6. The body; its subdomain must be the account's, exactly (case-sensitive, as
+    // acme-dns). A body that does not decode leaves it empty, which never matches.
+    const UpdateBody body = read_update_body(request.body);
+    if (std::find(credential.labels.begin(), credential.labels.end(), body.subdomain) == credential.labels.end())
+        return forbidden(*username, body.subdomain.empty() ? "no_subdomain" : "other_subdomain");
+
+    // 7. + 8. Validation, after authentication (so strangers learn nothing from 400s).
+    const auto rejected = [&](ApiError e) {
+        log->info("event=update account={} subdomain={} client={} outcome={}", *username, body.subdomain, client.text,
+                  error_info(e).code);
+        return error(e);
+    };
+    if (!is_valid_subdomain(body.subdomain)) return rejected(ApiError::bad_subdomain);
+    if (!core::is_acme_challenge_value(body.txt)) return rejected(ApiError::bad_txt);
+
+    // 9. Add the value, keeping the newest api.txt_values, through the writer; wait for the
+    // durable commit.
+    auto owner = ctx.zone->apex().prepend(body.subdomain);
+    auto rdata = core::txt_rdata_from_value(body.txt);
+    if (!owner || !rdata) return rejected(ApiError::bad_subdomain);
+    // Delete, then add: a value posted again becomes the newest, as in acme-dns (which
+    // overwrites its oldest row with it), instead of keeping its old place in line.
+    core::ChangeSet change;
+    change.operations.push_back(core::Operation{core::OpKind::delete_rr, owner.value(), core::rrtype::TXT, 0, rdata.value(), 0});
+    change.operations.push_back(core::Operation{core::OpKind::add_rr, std::move(owner.value()), core::rrtype::TXT,
+                                                ctx.zone->spec().txt_ttl, std::move(rdata.value()), ctx.options.txt_values});
+    change.actor = *username;
+    change.source = "api:" + client.text;
+    auto committed = ctx.writer.submit(std::move(change)).get();
+    if (!committed) {
+        const auto code = committed.error().code;
+        // A reserved owner (apex or static records) is a subdomain problem, the rest the store's.
+        const ApiError e = (code == core::Errc::forbidden || code == core::Errc::invalid_argument) ? ApiError::bad_subdomain
+                                                                                                   : ApiError::db_error;
+        log->error("event=update account={} subdomain={} client={} outcome={} error=\"{}\"", *username, body.subdomain,
+                   client.text, error_info(e).code, committed.error().message);
+        return error(e);
+    }
+    log->info("event=update account={} subdomain={} client={} outcome=ok serial={}", *username, body.subdomain, client.text,
+              committed->serial);
+    return ApiReply{200, txt_body(body.txt), std::string(kJsonType), {}};
+}
+
+}  // namespace acmezone::api
