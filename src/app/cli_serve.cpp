@@ -1,10 +1,14 @@
-// `acmezone serve`: start order config -> signals -> store -> writer -> UDP -> TCP -> ready;
-// stop order on SIGTERM/SIGINT: listeners (UDP, TCP), then the writer (drains), then the store.
+// `acmezone serve`: start order config -> signals -> store -> writer -> UDP -> TCP -> API -> ready;
+// stop order on SIGTERM/SIGINT: the API first (its updates in flight still reach the writer),
+// then the DNS listeners (UDP, TCP), then the writer (drains), then the store. SIGHUP reloads
+// the API's TLS certificate and keeps running.
+#include <csignal>
 #include <memory>
 #include <string>
 
 #include <unistd.h>
 
+#include "api/server.hpp"
 #include "app/cli_common.hpp"
 #include "app/commands.hpp"
 #include "app/logging.hpp"
@@ -55,9 +59,13 @@ int run_serve(const ServeArgs& args) {
     auto responder = std::make_shared<const dns::Responder>(config->zone);
     auto udp = std::make_unique<dns::UdpWorkers>(*store, responder, config->dns.udp);
     auto tcp = std::make_unique<dns::TcpServer>(*store, responder, config->dns.tcp);
+    std::unique_ptr<api::ApiServer> api_server;
+    if (config->api.enabled) api_server = std::make_unique<api::ApiServer>(*store, *writer, config->zone, config->api.options);
 
     // Stops in the documented order whatever way we leave (success or a failed start).
     auto shut_down = [&] {
+        if (api_server) api_server->stop();
+        api_server.reset();
         udp->stop();
         tcp->stop();
         writer->stop();
@@ -78,6 +86,14 @@ int run_serve(const ServeArgs& args) {
         return kExitFailure;
     }
 
+    if (api_server) {
+        if (auto st = api_server->start(); !st) {
+            log->error("event=start_failed step=api error=\"{}\"", st.error().message);
+            shut_down();
+            return kExitFailure;
+        }
+    }
+
     std::uint32_t serial = 0;
     {
         store::Snapshot snapshot(*store);
@@ -89,10 +105,26 @@ int run_serve(const ServeArgs& args) {
         serial = snapshot.serial();
         snapshot.end();
     }
-    log->info("event=ready zone={} listen={} serial={}", config->zone->apex().to_text(), listen_list(config->dns.listen),
-              serial);
+    std::string api_listen = "off";
+    if (api_server) {
+        api_listen.clear();
+        const auto ports = api_server->ports();
+        for (std::size_t i = 0; i < ports.size(); ++i) {
+            if (!api_listen.empty()) api_listen += ',';
+            api_listen += config->api.options.listen[i].text;
+        }
+    }
+    log->info("event=ready zone={} listen={} api={} serial={}", config->zone->apex().to_text(), listen_list(config->dns.listen),
+              api_listen, serial);
 
-    const int signo = signals.wait();
+    int signo = 0;
+    while ((signo = signals.wait()) == SIGHUP) {
+        log->info("event=reload signal=SIGHUP what=api_tls");
+        if (!api_server) continue;
+        // A failed reload keeps the certificate in use; the server keeps running either way.
+        if (auto st = api_server->reload_tls(); !st)
+            log->error("event=reload_failed what=api_tls error=\"{}\" action=kept_previous", st.error().message);
+    }
     log->info("event=stopping signal={}", signal_name(signo));
     shut_down();
     log->info("event=stopped");

@@ -21,7 +21,13 @@ struct RecordArgs {
     std::optional<std::string> value;  // add: required; del: optional (absent = the whole RRset)
 };
 
+struct TokenArgs {
+    std::string name;  // what the token is for; shown in logs of registrations made with it
+};
+
 int run_serve(const ServeArgs& args);
+// `acmezone token new --name NAME`: prints a fresh admin token and the config lines to add.
+int run_token_new(const TokenArgs& args);
 int run_record_add(const RecordArgs& args);
 int run_record_del(const RecordArgs& args);
 int run_record_list(const RecordArgs& args);

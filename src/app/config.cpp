@@ -1,5 +1,10 @@
 #include "app/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -163,6 +168,149 @@ core::Status read_dns(const Section& section, DnsConfig& out) {
     return core::Ok{};
 }
 
+// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
+bool is_loopback(const dns::Endpoint& endpoint) {
+    if (endpoint.addr.ss_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(&endpoint.addr);
+        return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+    }
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&endpoint.addr);
+    if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && sin6->sin6_addr.s6_addr[12] == 127;
+}
+
+api::ListenAddress to_listen_address(const dns::Endpoint& endpoint) {
+    api::ListenAddress out;
+    out.text = endpoint.text;
+    char host[INET6_ADDRSTRLEN] = {};
+    if (endpoint.addr.ss_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(&endpoint.addr);
+        ::inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+        out.port = ntohs(sin->sin_port);
+    } else {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&endpoint.addr);
+        ::inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+        out.port = ntohs(sin6->sin6_port);
+    }
+    out.host = host;
+    return out;
+}
+
+bool is_hex64(std::string_view s) {
+    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+core::Status read_api_limits(const Section& section, api::ApiOptions& out) {
+    constexpr std::int64_t kHourMs = 3600 * 1000;
+    for (auto st : {section.read_uint("threads", 1, 1024, out.threads),
+                    section.read_uint("max_connections", 1, 1000000, out.max_connections),
+                    section.read_uint("max_body_bytes", 1, 16 << 20, out.max_body_bytes),
+                    section.read_uint("max_header_bytes", 1024, 1 << 20, out.max_header_bytes),
+                    section.read_uint("read_timeout_ms", 1, kHourMs, out.read_timeout_ms),
+                    section.read_uint("write_timeout_ms", 1, kHourMs, out.write_timeout_ms),
+                    section.read_uint("keepalive_requests", 1, 1000000, out.keepalive_requests),
+                    section.read_uint("keepalive_timeout_ms", 1, kHourMs, out.keepalive_timeout_ms)}) {
+        if (!st) return st;
+    }
+    return core::Ok{};
+}
+
+core::Status read_api(const Section& section, const std::vector<Section>& tokens, const core::Zone& zone, ApiConfig& out) {
+    api::ApiOptions& options = out.options;
+    if (auto st = section.read_bool("enabled", out.enabled); !st) return st;
+    if (auto st = section.read_bool("allow_plain_http", out.allow_plain_http); !st) return st;
+
+    std::vector<std::string> listen{"127.0.0.1:8053"};
+    if (auto st = section.read_string_array("listen", "addresses", listen); !st) return st;
+    if (listen.empty() && out.enabled) return make_error(Errc::invalid_argument, "api.listen: at least one address is needed");
+    std::vector<dns::Endpoint> endpoints;
+    for (std::size_t i = 0; i < listen.size(); ++i) {
+        auto endpoint = dns::parse_endpoint(listen[i]);
+        if (!endpoint)
+            return element_error("api.listen", i, listen[i],
+                                 without_prefix(endpoint.error().message, "listen address " + in_quotes(listen[i]) + ": "));
+        for (const auto& earlier : endpoints) {
+            if (earlier.len == endpoint->len && std::memcmp(&earlier.addr, &endpoint->addr, earlier.len) == 0)
+                return element_error("api.listen", i, listen[i], "listed twice (as " + in_quotes(earlier.text) + ")");
+        }
+        endpoints.push_back(endpoint.value());
+    }
+
+    std::string base_path;
+    if (auto st = section.read_string("base_path", base_path); !st) return st;
+    while (base_path.size() > 1 && base_path.back() == '/') base_path.pop_back();
+    if (base_path == "/") base_path.clear();
+    if (!base_path.empty()) {
+        const bool ok = base_path.front() == '/' && std::all_of(base_path.begin(), base_path.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
+        });
+        if (!ok)
+            return make_error(Errc::invalid_argument, "api.base_path: " + in_quotes(base_path) +
+                                                          " must start with '/' and use only letters, digits and / - _ . ~");
+    }
+    options.base_path = base_path;
+
+    std::string registration = "token";
+    if (auto st = section.read_string("registration", registration); !st) return st;
+    if (registration == "open") options.registration = api::RegistrationMode::open;
+    else if (registration == "token") options.registration = api::RegistrationMode::token;
+    else if (registration == "off") options.registration = api::RegistrationMode::off;
+    else return make_error(Errc::invalid_argument, "api.registration: " + in_quotes(registration) + " is not one of open, token, off");
+
+    for (const Section& token : tokens) {
+        if (auto st = token.check_unknown_keys(); !st) return st;
+        api::AdminToken t;
+        if (auto st = token.read_string("name", t.name, true); !st) return st;
+        if (auto st = token.read_string("sha256", t.sha256, true); !st) return st;
+        if (t.name.empty()) return make_error(Errc::invalid_argument, token.key_path("name") + ": must not be empty");
+        if (!is_hex64(t.sha256))
+            return make_error(Errc::invalid_argument, token.key_path("sha256") +
+                                                          ": expected the 64 hex digits of the token's SHA-256 (see `acmezone token new`)");
+        for (auto& c : t.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        options.admin_tokens.push_back(std::move(t));
+    }
+
+    if (auto st = section.read_uint("txt_values", 1, kMaxTxtPerNameLimit, options.txt_values); !st) return st;
+    if (options.txt_values > zone.spec().max_txt_per_name)
+        return make_error(Errc::invalid_argument, "api.txt_values: " + std::to_string(options.txt_values) +
+                                                      " is above zone.max_txt_per_name (" +
+                                                      std::to_string(zone.spec().max_txt_per_name) + ")");
+
+    std::vector<std::string> proxies;
+    if (auto st = section.read_string_array("trusted_proxies", "CIDR ranges", proxies); !st) return st;
+    for (std::size_t i = 0; i < proxies.size(); ++i) {
+        auto cidr = core::parse_cidr(proxies[i]);
+        if (!cidr) return element_error("api.trusted_proxies", i, proxies[i], "expected an address range like \"10.0.0.0/8\"");
+        options.trusted_proxies.push_back(std::move(cidr.value()));
+    }
+
+    std::string tls = "none";
+    if (auto st = section.read_string("tls", tls); !st) return st;
+    if (auto st = section.read_string("tls_cert", options.tls_cert); !st) return st;
+    if (auto st = section.read_string("tls_key", options.tls_key); !st) return st;
+    if (tls == "none") {
+        options.tls = api::TlsMode::none;
+    } else if (tls == "cert") {
+        options.tls = api::TlsMode::cert;
+        if (options.tls_cert.empty()) return make_error(Errc::invalid_argument, "api.tls_cert: required when api.tls = \"cert\"");
+        if (options.tls_key.empty()) return make_error(Errc::invalid_argument, "api.tls_key: required when api.tls = \"cert\"");
+    } else {
+        return make_error(Errc::invalid_argument, "api.tls: " + in_quotes(tls) + " is not one of none, cert");
+    }
+    if (auto st = read_api_limits(section, options); !st) return st;
+
+    // Secrets cross the API: in clear only on loopback, unless the operator says a TLS proxy
+    // sits in front.
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+        if (out.enabled && options.tls == api::TlsMode::none && !out.allow_plain_http && !is_loopback(endpoints[i]))
+            return element_error("api.listen", i, listen[i],
+                                 "plain HTTP on a non-loopback address sends secrets in clear; set api.tls = \"cert\" or "
+                                 "api.allow_plain_http = true (e.g. behind a TLS proxy)");
+        options.listen.push_back(to_listen_address(endpoints[i]));
+    }
+    return core::Ok{};
+}
+
 core::Status read_store(const Section& section, store::StoreOptions& out) {
     std::string path = out.path.string();
     if (auto st = section.read_string("path", path); !st) return st;
@@ -233,7 +381,7 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
                                                       std::to_string(where.column) + ": " + std::string(e.description()));
     }
 
-    const Section top(&root, "", {"zone", "dns", "store", "log"});
+    const Section top(&root, "", {"zone", "dns", "api", "store", "log"});
     auto zone = top.sub_section("zone", {"name", "nameservers", "hostmaster", "records", "default_ttl", "ns_ttl",
                                          "txt_ttl", "max_txt_per_name", "soa"});
     if (!zone) return std::move(zone).error();
@@ -242,12 +390,20 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
     auto dns_section = top.sub_section("dns", {"listen", "udp_workers", "tcp_idle_timeout_ms", "tcp_read_timeout_ms",
                                                "tcp_max_connections", "tcp_max_connections_per_ip"});
     if (!dns_section) return std::move(dns_section).error();
+    auto api_section = top.sub_section("api", {"enabled", "listen", "base_path", "registration", "admin_tokens", "txt_values",
+                                               "trusted_proxies", "tls", "tls_cert", "tls_key", "allow_plain_http", "threads",
+                                               "max_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+                                               "write_timeout_ms", "keepalive_requests", "keepalive_timeout_ms"});
+    if (!api_section) return std::move(api_section).error();
+    auto token_sections = api_section->table_array("admin_tokens", {"name", "sha256"});
+    if (!token_sections) return std::move(token_sections).error();
     auto store_section = top.sub_section("store", {"path", "map_size_mb"});
     if (!store_section) return std::move(store_section).error();
     auto log_section = top.sub_section("log", {"level", "format"});
     if (!log_section) return std::move(log_section).error();
     // A misspelt key is reported first: it usually explains a "missing" or defaulted one.
-    const std::initializer_list<const Section*> sections = {&top, &*zone, &*soa, &*dns_section, &*store_section, &*log_section};
+    const std::initializer_list<const Section*> sections = {&top,           &*zone,          &*soa,        &*dns_section,
+                                                            &*api_section, &*store_section, &*log_section};
     for (const Section* section : sections) {
         if (auto st = section->check_unknown_keys(); !st) return std::move(st).error();
     }
@@ -262,6 +418,11 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
     check_nameserver_glue(*config.zone, config.warnings);
 
     if (auto st = read_dns(*dns_section, config.dns); !st) return std::move(st).error();
+    // The API runs when the file has an [api] section (enabled defaults to true there); a
+    // DNS-only config without one opens no HTTP port.
+    config.api.enabled = top.has("api");
+    if (auto st = read_api(*api_section, *token_sections, *config.zone, config.api); !st)
+        return std::move(st).error();
     if (auto st = read_store(*store_section, config.store); !st) return std::move(st).error();
     if (auto st = read_log(*log_section, config.log); !st) return std::move(st).error();
     return config;

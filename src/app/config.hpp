@@ -14,6 +14,7 @@
 
 #include <spdlog/common.h>
 
+#include "api/options.hpp"
 #include "core/result.hpp"
 #include "core/zone.hpp"
 #include "dns/endpoint.hpp"
@@ -33,6 +34,12 @@ struct DnsConfig {
     dns::TcpOptions tcp;
 };
 
+struct ApiConfig {
+    bool enabled = true;            // default true in an [api] section; false without one
+    bool allow_plain_http = false;  // plain HTTP on a non-loopback address (behind a TLS proxy)
+    api::ApiOptions options;        // listen defaults to 127.0.0.1:8053
+};
+
 struct LogConfig {
     spdlog::level::level_enum level = spdlog::level::info;
     std::string format = "text";
@@ -42,6 +49,7 @@ struct Config {
     std::shared_ptr<const core::Zone> zone;      // apex, NS, SOA settings, static records (validated)
     std::uint32_t default_ttl = kDefaultStaticTtl;  // TTL given to static records that name none
     DnsConfig dns;
+    ApiConfig api;
     store::StoreOptions store;
     LogConfig log;
     std::vector<std::string> warnings;  // worth telling the operator, not worth refusing to start

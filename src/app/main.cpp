@@ -1,5 +1,6 @@
-// acmezone: `serve` runs the DNS server in the foreground; `record ...` edits and lists the
-// dynamic TXT records through the same store (safe while the server runs).
+// acmezone: `serve` runs the DNS server (and the REST API) in the foreground; `record ...` edits
+// and lists the dynamic TXT records through the same store (safe while the server runs);
+// `token new` makes an admin token for the API's /register.
 #include <exception>
 #include <iostream>
 #include <string>
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
     CLI::App* list = record->add_subcommand("list", "List the dynamic TXT records, zone-file style, in DNS canonical order");
     add_config_option(*list, list_args.config);
 
+    CLI::App* token = cli.add_subcommand("token", "Admin tokens for the REST API's /register (api.registration = \"token\")");
+    token->require_subcommand(1);
+    app::TokenArgs token_args;
+    CLI::App* token_new = token->add_subcommand("new", "Print a new random admin token and the [[api.admin_tokens]] lines for the config");
+    token_new->add_option("--name", token_args.name, "What the token is for (letters, digits, . _ -), e.g. \"ops\"")->required();
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -70,6 +77,7 @@ int main(int argc, char** argv) {
             return app::run_record_del(del_args);
         }
         if (*list) return app::run_record_list(list_args);
+        if (*token_new) return app::run_token_new(token_args);
     } catch (const std::exception& e) {
         // Exceptions are for broken invariants and start-up failures; never die without a word.
         std::cerr << "error: " << e.what() << "\n";

@@ -13,6 +13,7 @@ ShutdownSignals::ShutdownSignals() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGTERM);
     sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGHUP);
     if (int rc = pthread_sigmask(SIG_BLOCK, &set_, &previous_); rc != 0)
         throw std::runtime_error(std::string("pthread_sigmask: ") + std::strerror(rc));
     std::signal(SIGPIPE, SIG_IGN);
@@ -33,6 +34,7 @@ const char* signal_name(int signo) noexcept {
     switch (signo) {
         case SIGTERM: return "SIGTERM";
         case SIGINT: return "SIGINT";
+        case SIGHUP: return "SIGHUP";
         default: return "signal";
     }
 }

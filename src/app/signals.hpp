@@ -1,6 +1,7 @@
-// app/signals: shutdown signals handled synchronously. SIGTERM and SIGINT are blocked in the
-// main thread before any other thread starts (threads inherit the mask), so no thread is ever
-// interrupted by them; main then waits for one with sigwait. No async-signal handlers at all.
+// app/signals: signals handled synchronously. SIGTERM and SIGINT (stop) and SIGHUP (reload the
+// API's TLS certificate) are blocked in the main thread before any other thread starts (threads
+// inherit the mask), so no thread is ever interrupted by them; main then waits for one with
+// sigwait. No async-signal handlers at all.
 #pragma once
 
 #include <csignal>
@@ -9,7 +10,7 @@ namespace acmezone::app {
 
 class ShutdownSignals {
 public:
-    // Blocks SIGTERM and SIGINT in the calling thread (and so in threads it starts later) and
+    // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and so in threads it starts later) and
     // ignores SIGPIPE, so a peer closing a socket never kills the process.
     ShutdownSignals();
     // Restores the previous signal mask.
@@ -17,7 +18,7 @@ public:
     ShutdownSignals(const ShutdownSignals&) = delete;
     ShutdownSignals& operator=(const ShutdownSignals&) = delete;
 
-    // Waits until SIGTERM or SIGINT arrives and returns its number.
+    // Waits until SIGTERM, SIGINT or SIGHUP arrives and returns its number.
     int wait() const;
 
 private:
@@ -25,7 +26,7 @@ private:
     sigset_t previous_{};
 };
 
-// "SIGTERM", "SIGINT", or the number.
+// "SIGTERM", "SIGINT", "SIGHUP", or "signal".
 const char* signal_name(int signo) noexcept;
 
 }  // namespace acmezone::app

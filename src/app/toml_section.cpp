@@ -73,6 +73,15 @@ core::Status Section::read_string(std::string_view key, std::string& out, bool r
     return core::Ok{};
 }
 
+core::Status Section::read_bool(std::string_view key, bool& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::Ok{};
+    const auto* b = node->as_boolean();
+    if (!b) return make_error(Errc::invalid_argument, key_path(key) + ": expected a boolean, got " + std::string(describe_type(*node)));
+    out = b->get();
+    return core::Ok{};
+}
+
 core::Status Section::read_string_array(std::string_view key, std::string_view what, std::vector<std::string>& out,
                                         bool required) const {
     const toml::node* node = get(key);
@@ -106,6 +115,26 @@ core::Result<Section> Section::sub_section(std::string_view key, std::initialize
         return make_error(Errc::invalid_argument,
                           key_path(key) + ": expected a table, got " + std::string(describe_type(*node)));
     return Section(table, key_path(key), allowed);
+}
+
+core::Result<std::vector<Section>> Section::table_array(std::string_view key,
+                                                       std::initializer_list<std::string_view> allowed) const {
+    std::vector<Section> out;
+    const toml::node* node = get(key);
+    if (!node) return out;
+    const auto* array = node->as_array();
+    if (!array)
+        return make_error(Errc::invalid_argument,
+                          key_path(key) + ": expected an array of tables ([[" + key_path(key) + "]]), got " +
+                              std::string(describe_type(*node)));
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const std::string name = key_path(key) + "[" + std::to_string(i) + "]";
+        const auto* table = (*array)[i].as_table();
+        if (!table)
+            return make_error(Errc::invalid_argument, name + ": expected a table, got " + std::string(describe_type((*array)[i])));
+        out.emplace_back(table, name, allowed);
+    }
+    return out;
 }
 
 }  // namespace acmezone::app

@@ -31,11 +31,14 @@ public:
     // is present with the wrong type or out of [min, max], and fails when `required` and absent.
     core::Status read_uint(std::string_view key, std::int64_t min, std::int64_t max, std::uint32_t& out) const;
     core::Status read_string(std::string_view key, std::string& out, bool required = false) const;
+    core::Status read_bool(std::string_view key, bool& out) const;
     // An array of strings; `what` names the element ("names", "addresses") in errors.
     core::Status read_string_array(std::string_view key, std::string_view what, std::vector<std::string>& out,
                                    bool required = false) const;
     // A nested table (absent -> a Section over nothing).
     core::Result<Section> sub_section(std::string_view key, std::initializer_list<std::string_view> allowed) const;
+    // An array of tables ([[key]]), each element a Section named "key[i]" (absent -> none).
+    core::Result<std::vector<Section>> table_array(std::string_view key, std::initializer_list<std::string_view> allowed) const;
 
 private:
     const toml::node* get(std::string_view key) const;

@@ -300,3 +300,112 @@ TEST(Config, UnreadableFileIsNamed) {
 
 }  // namespace
 }  // namespace acmezone::app
+
+namespace acmezone::app {
+namespace {
+
+const std::string kApi = kMinimal + R"(
+[api]
+enabled = true
+listen = ["127.0.0.1:8443", "[::1]:8443"]
+base_path = "/acme/"
+registration = "open"
+txt_values = 3
+trusted_proxies = ["127.0.0.1/32", "[::1]/128"]
+tls = "none"
+allow_plain_http = false
+threads = 8
+max_connections = 100
+max_body_bytes = 1024
+max_header_bytes = 4096
+read_timeout_ms = 1500
+write_timeout_ms = 2500
+keepalive_requests = 10
+keepalive_timeout_ms = 3000
+
+[[api.admin_tokens]]
+name = "ops"
+sha256 = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+)";
+
+TEST(ConfigApi, OffWithoutAnApiSection) {
+    auto config = parse_config(kMinimal);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_FALSE(config->api.enabled);
+}
+
+TEST(ConfigApi, Defaults) {
+    auto config = parse_config(kMinimal + "[api]\n");
+    ASSERT_TRUE(config) << config.error().message;
+    const auto& api = config->api;
+    EXPECT_TRUE(api.enabled);
+    EXPECT_FALSE(api.allow_plain_http);
+    ASSERT_EQ(api.options.listen.size(), 1u);
+    EXPECT_EQ(api.options.listen[0].host, "127.0.0.1");
+    EXPECT_EQ(api.options.listen[0].port, 8053);
+    EXPECT_EQ(api.options.registration, api::RegistrationMode::token);
+    EXPECT_EQ(api.options.txt_values, 2u);
+    EXPECT_EQ(api.options.tls, api::TlsMode::none);
+    EXPECT_EQ(api.options.threads, 64u);
+    EXPECT_EQ(api.options.max_body_bytes, 65536u);
+    EXPECT_EQ(api.options.read_timeout_ms, 5000u);
+    EXPECT_EQ(api.options.write_timeout_ms, 10000u);
+    EXPECT_TRUE(api.options.base_path.empty());
+    EXPECT_TRUE(api.options.admin_tokens.empty());
+}
+
+TEST(ConfigApi, EveryKeyIsRead) {
+    auto config = parse_config(kApi);
+    ASSERT_TRUE(config) << config.error().message;
+    const auto& o = config->api.options;
+    ASSERT_EQ(o.listen.size(), 2u);
+    EXPECT_EQ(o.listen[1].host, "::1");
+    EXPECT_EQ(o.listen[1].port, 8443);
+    EXPECT_EQ(o.base_path, "/acme");
+    EXPECT_EQ(o.registration, api::RegistrationMode::open);
+    EXPECT_EQ(o.txt_values, 3u);
+    ASSERT_EQ(o.trusted_proxies.size(), 2u);
+    EXPECT_EQ(o.trusted_proxies[1].text, "::1/128");
+    EXPECT_EQ(o.threads, 8u);
+    EXPECT_EQ(o.max_connections, 100u);
+    EXPECT_EQ(o.max_body_bytes, 1024u);
+    EXPECT_EQ(o.max_header_bytes, 4096u);
+    EXPECT_EQ(o.read_timeout_ms, 1500u);
+    EXPECT_EQ(o.write_timeout_ms, 2500u);
+    EXPECT_EQ(o.keepalive_requests, 10u);
+    EXPECT_EQ(o.keepalive_timeout_ms, 3000u);
+    ASSERT_EQ(o.admin_tokens.size(), 1u);
+    EXPECT_EQ(o.admin_tokens[0].name, "ops");
+    EXPECT_EQ(o.admin_tokens[0].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(ConfigApi, BadValuesAreNamed) {
+    EXPECT_NE(error_of(with_line(kApi, "registration", "registration = \"maybe\"")).find("api.registration"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "tls", "tls = \"letsencrypt\"")).find("api.tls"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "tls", "tls = \"cert\"")).find("api.tls_cert"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "trusted_proxies", "trusted_proxies = [\"10.0.0.1\"]")).find("api.trusted_proxies[0]"),
+              std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "base_path", "base_path = \"acme\"")).find("api.base_path"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "txt_values", "txt_values = 9")).find("zone.max_txt_per_name"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "threads", "threads = 0")).find("api.threads"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "sha256", "sha256 = \"abc\"")).find("api.admin_tokens[0].sha256"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "sha256", "")).find("api.admin_tokens[0].sha256: missing"), std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "enabled", "enabled = \"yes\"")).find("api.enabled: expected a boolean"),
+              std::string::npos);
+    EXPECT_NE(error_of(with_line(kApi, "listen", "listen = [\"127.0.0.1\"]")).find("api.listen[0]"), std::string::npos);
+    EXPECT_NE(error_of(kApi + "bogus = 1\n").find("unknown key api.admin_tokens[0].bogus"), std::string::npos);
+}
+
+TEST(ConfigApi, PlainHttpOnlyOnLoopbackUnlessAllowed) {
+    const std::string open = with_line(kApi, "listen", "listen = [\"0.0.0.0:8053\"]");
+    EXPECT_NE(error_of(open).find("plain HTTP"), std::string::npos);
+    EXPECT_TRUE(parse_config(with_line(open, "allow_plain_http", "allow_plain_http = true")));
+    EXPECT_TRUE(parse_config(with_line(open, "enabled", "enabled = false")));
+    const std::string tls = with_line(with_line(open, "tls", "tls = \"cert\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\""),
+                                      "allow_plain_http", "");
+    EXPECT_TRUE(parse_config(tls)) << parse_config(tls).error().message;
+    EXPECT_TRUE(parse_config(with_line(kApi, "listen", "listen = [\"[::ffff:127.0.0.1]:8053\"]")));
+}
+
+}  // namespace
+}  // namespace acmezone::app
