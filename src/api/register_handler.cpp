@@ -83,7 +83,7 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
     core::Status stored = core::make_error(core::Errc::internal, "not tried");
     for (int attempt = 0; attempt < 3; ++attempt) {
         credential.username = core::random_uuid_v4();
-        credential.labels = {core::random_uuid_v4()};
+        credential.labels = {core::Label{core::random_uuid_v4(), "", "uuid"}};
         stored = ctx.credentials.insert(credential);
         if (stored || stored.error().code != core::Errc::conflict) break;
     }
@@ -96,8 +96,8 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
     Json reply = Json::object();
     reply["username"] = credential.username;
     reply["password"] = password;
-    reply["fulldomain"] = credential.labels[0] + "." + fulldomain_suffix(*ctx.zone);
-    reply["subdomain"] = credential.labels[0];
+    reply["fulldomain"] = credential.labels[0].name + "." + fulldomain_suffix(*ctx.zone);
+    reply["subdomain"] = credential.labels[0].name;
     reply["allowfrom"] = allowfrom;  // always an array, [] when empty
     std::string text;
     try {
@@ -106,7 +106,7 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
         return error(ApiError::json_error);
     }
     log->info("event=register account={} subdomain={} client={} token={} allowfrom={} outcome=ok", credential.username,
-              credential.labels[0], request.peer, token_name, allowfrom.size());
+              credential.labels[0].name, request.peer, token_name, allowfrom.size());
     return ApiReply{201, std::move(text), std::string(kJsonType), {}};
 }
 

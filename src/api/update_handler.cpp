@@ -81,7 +81,7 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     // 5. + 6. The body; its subdomain must be the account's, exactly (case-sensitive, as
     // acme-dns). A body that does not decode leaves it empty, which never matches.
     const UpdateBody body = read_update_body(request.body);
-    if (std::find(credential.labels.begin(), credential.labels.end(), body.subdomain) == credential.labels.end())
+    if (credential.find_label(body.subdomain) == nullptr)
         return forbidden(*username, body.subdomain.empty() ? "no_subdomain" : "other_subdomain");
 
     // 7. + 8. Validation, after authentication (so strangers learn nothing from 400s).

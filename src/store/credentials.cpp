@@ -63,6 +63,14 @@ public:
             if (!str(s)) return false;
         return true;
     }
+    bool labels(std::vector<core::Label>& v) {
+        std::size_t n = 0;
+        if (!u16(n)) return false;
+        v.resize(n);
+        for (auto& label : v)
+            if (!str(label.name) || !str(label.domain) || !str(label.scheme)) return false;
+        return true;
+    }
     bool done() const { return pos_ == d_.size(); }
 
 private:
@@ -110,7 +118,11 @@ std::string encode_credential(const core::Credential& c) {
     put_u16(out, std::min(c.allowfrom.size(), kMaxField));
     for (std::size_t i = 0; i < c.allowfrom.size() && i < kMaxField; ++i) put_string(out, c.allowfrom[i]);
     put_u16(out, std::min(c.labels.size(), kMaxField));
-    for (std::size_t i = 0; i < c.labels.size() && i < kMaxField; ++i) put_string(out, c.labels[i]);
+    for (std::size_t i = 0; i < c.labels.size() && i < kMaxField; ++i) {
+        put_string(out, c.labels[i].name);
+        put_string(out, c.labels[i].domain);
+        put_string(out, c.labels[i].scheme);
+    }
     return out;
 }
 
@@ -122,7 +134,7 @@ core::Status decode_credential(std::span<const std::uint8_t> data, core::Credent
     if (version != kCredentialFormat)
         return make_error(Errc::invalid_argument, "credential record format " + std::to_string(version) + " is unknown");
     if (!r.u8(flags) || !r.i64(out.created_at) || !r.str(out.username) || !r.str(out.secret_hash) ||
-        !r.strings(out.allowfrom) || !r.strings(out.labels) || !r.done())
+        !r.strings(out.allowfrom) || !r.labels(out.labels) || !r.done())
         return make_error(Errc::invalid_argument, "truncated or oversized credential record");
     out.disabled = (flags & kFlagDisabled) != 0;
     return core::Ok{};
@@ -134,8 +146,9 @@ core::Status CredentialStore::insert(const core::Credential& credential) {
         return make_error(Errc::invalid_argument, "a username must have 1 to 255 characters");
     core::Credential stored = credential;
     for (auto& label : stored.labels) {
-        if (label.empty() || label.size() > 63) return make_error(Errc::invalid_argument, "a label must have 1 to 63 characters");
-        label = lower(label);
+        if (label.name.empty() || label.name.size() > 63)
+            return make_error(Errc::invalid_argument, "a label must have 1 to 63 characters");
+        label.name = lower(label.name);
     }
     const std::string encoded = encode_credential(stored);
 
@@ -148,10 +161,10 @@ core::Status CredentialStore::insert(const core::Credential& credential) {
         return lmdb_error(rc, "writing a credential");
     }
     for (const auto& label : stored.labels) {
-        MDB_val lk = val(label);
+        MDB_val lk = val(label.name);
         MDB_val lv = val(stored.username);
         if (int rc = mdb_put(txn->get(), store_.labels_db(), &lk, &lv, MDB_NOOVERWRITE); rc != 0) {
-            if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "label " + label + " belongs to another credential");
+            if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "label " + label.name + " belongs to another credential");
             return lmdb_error(rc, "writing a label");
         }
     }

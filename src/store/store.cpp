@@ -17,7 +17,7 @@ namespace acmezone::store {
 
 namespace {
 
-constexpr unsigned kMaxDbs = 8;  // records, meta, and room for the databases the design adds later
+constexpr unsigned kMaxDbs = 16;  // the named databases of store.hpp, with room for the journal and later ones
 
 // Creates the data folder (and missing parents) with mode 0700: it holds every TXT value
 // and, later, credentials. An existing folder is used as it is.
@@ -106,9 +106,10 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             return core::make_error(core::Errc::store_error, "store at " + options.path.string() + " was never initialised (no meta database)");
         return lmdb_error(rc, "opening the meta database");
     }
-    // Credentials and their labels (store/credentials). Schema v1 has them from the start; a
-    // read-only open of a store written before they existed simply sees none.
-    for (auto [name, dbi] : {std::pair{"credentials", &store->credentials_}, std::pair{"labels", &store->labels_}}) {
+    // Credentials, their labels, TSIG keys and the audit log. Schema v1 has them from the
+    // start; a read-only open of a store written before they existed simply sees none.
+    for (auto [name, dbi] : {std::pair{"credentials", &store->credentials_}, std::pair{"labels", &store->labels_},
+                             std::pair{"tsig_keys", &store->tsig_keys_}, std::pair{"audit", &store->audit_}}) {
         if (int rc = mdb_dbi_open(txn->get(), name, db_flags, dbi); rc != 0) {
             if (rc == MDB_NOTFOUND && options.read_only) continue;
             return lmdb_error(rc, std::string("opening the ") + name + " database");

@@ -38,6 +38,8 @@ public:
     MDB_dbi meta_db() const noexcept { return meta_; }
     MDB_dbi credentials_db() const noexcept { return credentials_; }  // username -> credential (store/credentials)
     MDB_dbi labels_db() const noexcept { return labels_; }            // lower-case label -> username
+    MDB_dbi tsig_keys_db() const noexcept { return tsig_keys_; }      // canonical key name -> key (store/tsig_keys)
+    MDB_dbi audit_db() const noexcept { return audit_; }              // time-ordered audit events (store/audit)
     // False only for a read-only open of a store written before credentials existed.
     bool has_credentials() const noexcept { return credentials_ != 0 && labels_ != 0; }
     // The server's key for hashing credential secrets (core/secret_hash), created with the
@@ -57,6 +59,8 @@ private:
     MDB_dbi meta_ = 0;
     MDB_dbi credentials_ = 0;
     MDB_dbi labels_ = 0;
+    MDB_dbi tsig_keys_ = 0;
+    MDB_dbi audit_ = 0;
     std::array<std::uint8_t, 32> hash_key_{};
     std::size_t hash_key_size_ = 0;
 };

@@ -105,7 +105,9 @@ TEST_F(Handlers, RegisterReplyShape) {
     ASSERT_TRUE(ctx_->credentials.find(m[1].str(), c).value());
     EXPECT_TRUE(c.secret_hash.starts_with("hmac-sha256$"));
     EXPECT_EQ(c.secret_hash.find(m[2].str()), std::string::npos);
-    EXPECT_EQ(c.labels, std::vector<std::string>{m[4].str()});
+    ASSERT_EQ(c.labels.size(), 1u);
+    EXPECT_EQ(c.labels[0].name, m[4].str());
+    EXPECT_EQ(c.labels[0].scheme, "uuid");
     EXPECT_EQ(c.allowfrom, (std::vector<std::string>{"::1/128", "192.168.100.1/24"}));
 
     const auto empty = post("/register", ApiRequest{});
@@ -215,7 +217,7 @@ TEST_F(Handlers, UpdateValidationAfterAuth) {
     core::Credential c;
     c.username = core::random_uuid_v4();
     c.secret_hash = ctx_->hasher.hash(kPassword);
-    c.labels = {"under_score"};
+    c.labels = {core::Label{"under_score", "", ""}};
     ASSERT_TRUE(ctx_->credentials.insert(c));
     ApiRequest hand;
     hand.api_user = c.username;
@@ -247,13 +249,13 @@ TEST_F(Handlers, BcryptIsVerifiedThenRehashed) {
     core::Credential c;
     c.username = core::random_uuid_v4();
     c.secret_hash = std::string(kBcrypt);
-    c.labels = {core::random_uuid_v4()};
+    c.labels = {core::Label{core::random_uuid_v4(), "", "uuid"}};
     ASSERT_TRUE(ctx_->credentials.insert(c));
     ApiRequest r;
     r.api_user = c.username;
     r.api_key = std::string(kPassword);
     r.peer = "127.0.0.1";
-    r.body = R"({"subdomain":")" + c.labels[0] + R"(","txt":")" + kTxt1 + "\"}";
+    r.body = R"({"subdomain":")" + c.labels[0].name + R"(","txt":")" + kTxt1 + "\"}";
     ASSERT_EQ(post("/update", r).status, 200);
     core::Credential after;
     ASSERT_TRUE(ctx_->credentials.find(c.username, after).value());

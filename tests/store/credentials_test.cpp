@@ -12,7 +12,7 @@ core::Credential sample(std::string user = "6f0c7c4e-5a55-4b8e-9c0e-1b2c3d4e5f60
     c.username = std::move(user);
     c.secret_hash = "hmac-sha256$" + std::string(64, 'a');
     c.allowfrom = {"10.0.0.0/8", "::1/128"};
-    c.labels = {std::move(label)};
+    c.labels = {core::Label{std::move(label), "www.example.com", "reverse"}};
     c.created_at = 1700000000;
     return c;
 }
@@ -51,7 +51,9 @@ TEST_F(CredentialStoreTest, InsertFindList) {
     auto found = creds.find("6f0c7c4e-5a55-4b8e-9c0e-1b2c3d4e5f60", out);
     ASSERT_TRUE(found) << found.error().message;
     EXPECT_TRUE(*found);
-    EXPECT_EQ(out.labels, std::vector<std::string>{"a1b2"});  // labels are stored lower-case
+    ASSERT_EQ(out.labels.size(), 1u);
+    EXPECT_EQ(out.labels[0].name, "a1b2");  // labels are stored lower-case
+    EXPECT_EQ(out.labels[0].domain, "www.example.com");
     EXPECT_EQ(out.allowfrom, sample().allowfrom);
     auto missing = creds.find("nobody", out);
     ASSERT_TRUE(missing);
@@ -94,7 +96,8 @@ TEST_F(CredentialStoreTest, UpdateSecretHashIsConditional) {
     core::Credential out;
     ASSERT_TRUE(creds.find(user, out).value());
     EXPECT_EQ(out.secret_hash, "hmac-sha256$new");
-    EXPECT_EQ(out.labels, std::vector<std::string>{"a1b2"});
+    ASSERT_EQ(out.labels.size(), 1u);
+    EXPECT_EQ(out.labels[0].name, "a1b2");
     EXPECT_FALSE(creds.update_secret_hash("nobody", "x", "y").value());
 }
 
