@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev
   # integration tests and operations: real DNS clients, LMDB tools, HTTP client
   bind9-dnsutils knot-dnsutils ldnsutils lmdb-utils curl python3 ca-certificates
+  # end-to-end tests: a real ACME CA, resolver and ACME client (started by the tests, on loopback)
+  pebble unbound lego openssl
 )
 
 missing=()
