@@ -28,6 +28,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dns/tsig.hpp"
+#include "dns/update_service.hpp"
 #include "store/snapshot.hpp"
 
 namespace acmezone::dns {
@@ -69,6 +71,7 @@ struct TcpServer::Impl {
 
     std::shared_ptr<const Responder> responder;
     TcpOptions options;
+    std::shared_ptr<UpdateService> updates;  // UPDATE and TSIG: answered later, in order
     asio::io_context io{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread thread;
@@ -173,6 +176,10 @@ private:
 
     void answer(std::span<const std::uint8_t> query) {
         server_.queries.fetch_add(1, std::memory_order_relaxed);
+        if (server_.updates && needs_signed_path(query)) {
+            hand_off(query);
+            return;
+        }
         store::Snapshot& snapshot = server_.snapshot;
         if (!snapshot.begin()) {  // no consistent view of the data: let the client retry elsewhere
             finishing_ = true;
@@ -186,7 +193,7 @@ private:
         out[0] = static_cast<std::uint8_t>(length >> 8);
         out[1] = static_cast<std::uint8_t>(length & 0xff);
         try {
-            write_queue_.emplace_back(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(2 + length));
+            write_queue_.push_back(Queued{std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(2 + length)), true, 0});
         } catch (const std::bad_alloc&) {
             finishing_ = true;
             return;
@@ -194,6 +201,56 @@ private:
         queued_bytes_ += 2 + length;
         server_.responses.fetch_add(1, std::memory_order_relaxed);
         if (!writing_) write();
+    }
+
+    // An UPDATE or signed message: a placeholder keeps its place in the answer order (RFC 7766
+    // §7: UPDATEs are applied in the order received, since the update service and the writer
+    // are FIFO); the answer is filled in on the io thread when the service replies.
+    void hand_off(std::span<const std::uint8_t> query) {
+        const std::uint64_t seq = ++next_seq_;
+        try {
+            write_queue_.push_back(Queued{{}, false, seq});
+        } catch (const std::bad_alloc&) {
+            finishing_ = true;
+            return;
+        }
+        std::weak_ptr<Connection> weak = weak_from_this();
+        asio::io_context& io = server_.io;
+        auto deliver = [weak, &io, seq](std::span<const std::uint8_t> reply) {
+            std::vector<std::uint8_t> framed;
+            if (!reply.empty() && reply.size() <= kMaxMessage) {
+                framed.resize(2 + reply.size());
+                framed[0] = static_cast<std::uint8_t>(reply.size() >> 8);
+                framed[1] = static_cast<std::uint8_t>(reply.size() & 0xff);
+                std::memcpy(framed.data() + 2, reply.data(), reply.size());
+            }
+            asio::post(io, [weak, seq, framed = std::move(framed)]() mutable {
+                if (auto self = weak.lock()) self->fill(seq, std::move(framed));
+            });
+        };
+        const auto peer = peer_.to_string();
+        if (!server_.updates->post(query, Transport::tcp, peer, deliver)) {
+            std::uint8_t reply[kHeaderSize];
+            deliver({reply, UpdateService::write_servfail(query, reply)});
+        }
+    }
+
+    void fill(std::uint64_t seq, std::vector<std::uint8_t> framed) {
+        if (closed_) return;
+        for (auto it = write_queue_.begin(); it != write_queue_.end(); ++it) {
+            if (it->seq != seq) continue;
+            if (framed.empty()) {  // nothing to say: drop the placeholder
+                write_queue_.erase(it);
+            } else {
+                queued_bytes_ += framed.size();
+                it->bytes = std::move(framed);
+                it->ready = true;
+                server_.responses.fetch_add(1, std::memory_order_relaxed);
+            }
+            break;
+        }
+        if (!writing_ && !write_queue_.empty() && write_queue_.front().ready) write();
+        pump();
     }
 
     void read() {
@@ -217,8 +274,9 @@ private:
     }
 
     void write() {
+        if (!write_queue_.front().ready) return;  // an update's answer is still on its way
         writing_ = true;
-        asio::async_write(socket_, asio::buffer(write_queue_.front()),
+        asio::async_write(socket_, asio::buffer(write_queue_.front().bytes),
                           [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_written(ec); });
     }
 
@@ -229,7 +287,7 @@ private:
             close();
             return;
         }
-        queued_bytes_ -= write_queue_.front().size();
+        queued_bytes_ -= write_queue_.front().bytes.size();
         write_queue_.pop_front();
         if (!write_queue_.empty()) write();
         pump();
@@ -276,7 +334,13 @@ private:
     asio::ip::address peer_;
     std::vector<std::uint8_t> read_buffer_;
     std::size_t used_ = 0;
-    std::deque<std::vector<std::uint8_t>> write_queue_;
+    struct Queued {
+        std::vector<std::uint8_t> bytes;  // 2-octet length + message
+        bool ready = true;                // false: the update service has not answered yet
+        std::uint64_t seq = 0;
+    };
+    std::deque<Queued> write_queue_;
+    std::uint64_t next_seq_ = 0;
     std::size_t queued_bytes_ = 0;
     unsigned queries_ = 0;
     bool reading_ = false;
@@ -358,6 +422,8 @@ TcpServer::TcpServer(const store::Store& store, std::shared_ptr<const Responder>
     : impl_(std::make_unique<Impl>(store, std::move(responder), options)) {}
 
 TcpServer::~TcpServer() { stop(); }
+
+void TcpServer::set_update_service(std::shared_ptr<UpdateService> service) { impl_->updates = std::move(service); }
 
 core::Status TcpServer::start(const std::vector<Endpoint>& endpoints) {
     Impl& im = *impl_;

@@ -36,6 +36,8 @@ struct TcpStats {
     std::uint64_t responses = 0;  // responses queued for writing
 };
 
+class UpdateService;
+
 class TcpServer {
 public:
     TcpServer(const store::Store& store, std::shared_ptr<const Responder> responder, TcpOptions options);
@@ -43,6 +45,9 @@ public:
     // start() and stop() are called from one controlling thread; stop() is idempotent.
     core::Status start(const std::vector<Endpoint>& endpoints);
     void stop();
+    // Before start(): UPDATEs and TSIG-signed messages go to `service` (dns/update_service);
+    // their answers keep the connection's order. Stop the service before stop().
+    void set_update_service(std::shared_ptr<UpdateService> service);
 
     TcpStats stats() const noexcept;
     // The addresses actually listened on, in the order given to start(); a port 0 is

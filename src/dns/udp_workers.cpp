@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dns/tsig.hpp"
+#include "dns/update_service.hpp"
 #include "store/snapshot.hpp"
 
 namespace acmezone::dns {
@@ -191,6 +193,7 @@ struct UdpWorkers::Impl {
         : store(s), responder(std::move(r)), options(o) {}
 
     void run(Worker& worker) noexcept;
+    bool hand_off(Worker& worker, unsigned index) noexcept;
     bool wait_readable(int fd) noexcept;
     bool wait_writable(int fd) noexcept;
     void send_all(Worker& worker, unsigned count) noexcept;
@@ -199,6 +202,7 @@ struct UdpWorkers::Impl {
     const store::Store& store;
     std::shared_ptr<const Responder> responder;
     UdpOptions options;
+    std::shared_ptr<UpdateService> updates;  // UPDATE and TSIG: off the hot path
     Fd wake;  // eventfd, readable once stop() ran
     std::atomic<bool> stopping{false};
     mutable std::mutex control;  // guards `workers`, `bound`, `retired` against stats() from other threads
@@ -266,9 +270,14 @@ unsigned UdpWorkers::Impl::answer_batch(Worker& w, unsigned received) noexcept {
     }
     const Responder& r = *responder;
     unsigned out = 0;
+    unsigned handed = 0;
     for (unsigned i = 0; i < received; ++i) {
         const msghdr& in = w.recv_msgs[i].msg_hdr;
         if ((in.msg_flags & MSG_TRUNC) != 0) continue;  // larger than any query we answer
+        if (updates && hand_off(w, i)) {
+            ++handed;
+            continue;
+        }
         std::uint8_t* slot = w.send_data.data() + std::size_t{out} * kSendSlot;
         const std::size_t length =
             r.respond(std::span<const std::uint8_t>(w.recv_data.data() + std::size_t{i} * kRecvSlot, w.recv_msgs[i].msg_len),
@@ -291,8 +300,63 @@ unsigned UdpWorkers::Impl::answer_batch(Worker& w, unsigned received) noexcept {
         ++out;
     }
     w.snapshot.end();
-    w.counters.dropped.fetch_add(received - out, std::memory_order_relaxed);
+    w.counters.dropped.fetch_add(received - out - handed, std::memory_order_relaxed);
     return out;
+}
+
+// UPDATEs and signed messages go to the update service, which answers later from its own
+// thread (or the writer's) with sendmsg on this socket. Only these messages allocate. True
+// when the message was taken (answered or to be answered there).
+bool UdpWorkers::Impl::hand_off(Worker& w, unsigned i) noexcept {
+    const std::span<const std::uint8_t> msg(w.recv_data.data() + std::size_t{i} * kRecvSlot, w.recv_msgs[i].msg_len);
+    if (!needs_signed_path(msg)) return false;
+    const msghdr& in = w.recv_msgs[i].msg_hdr;
+    struct Route {
+        int fd;
+        sockaddr_storage peer;
+        socklen_t peer_len;
+        ControlBuffer control;
+        std::size_t control_len;
+        Counters* counters;
+    };
+    try {
+        auto route = std::make_shared<Route>();
+        route->fd = w.socket.get();
+        route->peer = w.peers[i];
+        route->peer_len = in.msg_namelen;
+        route->control_len = w.pktinfo ? reply_source(in, route->control) : 0;
+        route->counters = &w.counters;
+        char host[INET6_ADDRSTRLEN] = {};
+        if (w.peers[i].ss_family == AF_INET)
+            ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(w.peers[i]).sin_addr, host, sizeof host);
+        else
+            ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(w.peers[i]).sin6_addr, host, sizeof host);
+        auto send = [route](std::span<const std::uint8_t> reply) {
+            if (reply.empty()) {
+                route->counters->dropped.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
+            iovec iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
+            msghdr m{};
+            m.msg_name = &route->peer;
+            m.msg_namelen = route->peer_len;
+            m.msg_iov = &iov;
+            m.msg_iovlen = 1;
+            if (route->control_len > 0) {
+                m.msg_control = route->control.bytes;
+                m.msg_controllen = route->control_len;
+            }
+            const bool ok = ::sendmsg(route->fd, &m, MSG_DONTWAIT) >= 0;  // sendmsg is thread-safe on a UDP socket
+            (ok ? route->counters->sent : route->counters->dropped).fetch_add(1, std::memory_order_relaxed);
+        };
+        if (updates->post(msg, Transport::udp, host, send)) return true;
+        // Queue full: SERVFAIL at once, so the client retries rather than waits.
+        std::uint8_t reply[kHeaderSize];
+        send({reply, UpdateService::write_servfail(msg, reply)});
+        return true;
+    } catch (...) {
+        return true;  // out of memory: drop it
+    }
 }
 
 // Sends the batch's responses; a partial send continues where the kernel stopped, and a
@@ -349,6 +413,8 @@ UdpWorkers::UdpWorkers(const store::Store& store, std::shared_ptr<const Responde
     : impl_(std::make_unique<Impl>(store, std::move(responder), options)) {}
 
 UdpWorkers::~UdpWorkers() { stop(); }
+
+void UdpWorkers::set_update_service(std::shared_ptr<UpdateService> service) { impl_->updates = std::move(service); }
 
 core::Status UdpWorkers::start(const std::vector<Endpoint>& endpoints) {
     Impl& im = *impl_;

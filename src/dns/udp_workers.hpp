@@ -33,6 +33,8 @@ struct UdpStats {
     std::uint64_t dropped = 0;
 };
 
+class UpdateService;
+
 class UdpWorkers {
 public:
     UdpWorkers(const store::Store& store, std::shared_ptr<const Responder> responder, UdpOptions options);
@@ -40,6 +42,9 @@ public:
     // start() and stop() are called from one controlling thread; stop() is idempotent.
     core::Status start(const std::vector<Endpoint>& endpoints);
     void stop();
+    // Before start(): UPDATEs and TSIG-signed messages go to `service` (dns/update_service),
+    // which replies on the same socket. Stop the service before stop().
+    void set_update_service(std::shared_ptr<UpdateService> service);
 
     UdpStats stats() const noexcept;  // any thread
     // The addresses actually bound, in the order given to start(); a port 0 is replaced by
