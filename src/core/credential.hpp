@@ -27,6 +27,7 @@ struct Credential {
     std::vector<Label> labels;         // the labels it may write TXT at (one for acme-dns accounts)
     std::int64_t created_at = 0;       // Unix seconds
     bool disabled = false;
+    std::int64_t last_used_at = 0;     // Unix seconds of the last accepted update (coarse: see store/credentials); 0 never
 
     friend bool operator==(const Credential&, const Credential&) = default;
 

@@ -123,6 +123,9 @@ std::string encode_credential(const core::Credential& c) {
         put_string(out, c.labels[i].domain);
         put_string(out, c.labels[i].scheme);
     }
+    // Added after format 1 shipped, at the end: records written before it simply end earlier.
+    const auto used = static_cast<std::uint64_t>(c.last_used_at);
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((used >> shift) & 0xff));
     return out;
 }
 
@@ -134,8 +137,12 @@ core::Status decode_credential(std::span<const std::uint8_t> data, core::Credent
     if (version != kCredentialFormat)
         return make_error(Errc::invalid_argument, "credential record format " + std::to_string(version) + " is unknown");
     if (!r.u8(flags) || !r.i64(out.created_at) || !r.str(out.username) || !r.str(out.secret_hash) ||
-        !r.strings(out.allowfrom) || !r.labels(out.labels) || !r.done())
+        !r.strings(out.allowfrom) || !r.labels(out.labels))
         return make_error(Errc::invalid_argument, "truncated or oversized credential record");
+    out.last_used_at = 0;
+    if (!r.done() && !r.i64(out.last_used_at))  // optional trailing field (see encode_credential)
+        return make_error(Errc::invalid_argument, "truncated credential record (last use)");
+    if (!r.done()) return make_error(Errc::invalid_argument, "oversized credential record");
     out.disabled = (flags & kFlagDisabled) != 0;
     return core::Ok{};
 }
@@ -201,6 +208,23 @@ core::Result<bool> CredentialStore::update_secret_hash(std::string_view username
     if (!found) return std::move(found).error();
     if (!*found || c.secret_hash != expected) return false;
     c.secret_hash = new_hash;
+    const std::string encoded = encode_credential(c);
+    MDB_val k = val(username);
+    MDB_val v = val(encoded);
+    if (int rc = mdb_put(txn->get(), store_.credentials_db(), &k, &v, 0); rc != 0) return lmdb_error(rc, "writing a credential");
+    if (auto st = txn->commit("committing a credential"); !st) return std::move(st).error();
+    return true;
+}
+
+core::Result<bool> CredentialStore::touch(std::string_view username, std::int64_t now, std::int64_t min_age) {
+    if (auto st = require_dbs(store_); !st) return std::move(st).error();
+    auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
+    if (!txn) return std::move(txn).error();
+    core::Credential c;
+    auto found = read_credential(txn->get(), store_, username, c);
+    if (!found) return std::move(found).error();
+    if (!*found || now - c.last_used_at < min_age) return false;
+    c.last_used_at = now;
     const std::string encoded = encode_credential(c);
     MDB_val k = val(username);
     MDB_val v = val(encoded);

@@ -20,7 +20,8 @@ namespace acmezone::store {
 
 inline constexpr std::uint8_t kCredentialFormat = 1;
 
-// The stored value: version byte, flags, created_at, then length-prefixed fields.
+// The stored value: version byte, flags, created_at, then length-prefixed fields, then
+// last_used_at (optional on read: older records end before it).
 std::string encode_credential(const core::Credential& credential);
 // Fails (invalid_argument) on an unknown version or malformed data; `out` is overwritten.
 core::Status decode_credential(std::span<const std::uint8_t> data, core::Credential& out);
@@ -42,6 +43,11 @@ public:
     // Replaces the stored secret hash, only if it still equals `expected` (another process may
     // have changed it meanwhile): true when replaced.
     core::Result<bool> update_secret_hash(std::string_view username, std::string_view expected, std::string_view new_hash);
+
+    // Records a use at `now` (Unix seconds) unless the stored last use is less than `min_age`
+    // seconds old: the hot path pays one write per credential per min_age at most. True when
+    // written.
+    core::Result<bool> touch(std::string_view username, std::int64_t now, std::int64_t min_age);
 
     // Every credential, ordered by username.
     core::Result<std::vector<core::Credential>> list() const;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/apply.hpp"
+#include "store/audit.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/log.hpp"
 #include "store/meta.hpp"
@@ -30,10 +31,35 @@ struct Group {
     bool out_of_room = false;
 };
 
+std::uint64_t unix_now_ns() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// The audit event for one change set: who (ChangeSet.actor/source), where (the first owner,
+// relative to the apex), what (the operations), and how it ended.
+AuditEvent update_event(const core::Zone& zone, const core::ChangeSet& change, std::string outcome, std::string detail) {
+    AuditEvent e;
+    e.kind = AuditKind::update;
+    e.actor = change.actor.empty() ? "-" : change.actor;
+    e.source = change.source;
+    if (!change.operations.empty()) {
+        const core::Name& owner = change.operations.front().name;
+        e.label = owner.is_at_or_below(zone.apex()) ? owner.relative_text(zone.apex()) : owner.to_text();
+    }
+    std::size_t adds = 0;
+    std::size_t deletes = 0;
+    for (const auto& op : change.operations) (op.kind == core::OpKind::add_rr ? adds : deletes) += 1;
+    e.outcome = std::move(outcome);
+    e.detail = "adds=" + std::to_string(adds) + " deletes=" + std::to_string(deletes) + (detail.empty() ? "" : " " + detail);
+    return e;
+}
+
 // One write transaction over `changes`, each applied in a nested transaction so that a
 // failing change set rolls back alone. Outcomes are final only if the commit succeeded;
 // otherwise every change set gets the commit's error.
-Group commit_group(Store& store, const core::Zone& zone, const std::vector<const core::ChangeSet*>& changes) {
+Group commit_group(Store& store, const core::Zone& zone, const std::vector<const core::ChangeSet*>& changes,
+                   const AuditRetention* prune) {
     Group group;
     group.outcomes.resize(changes.size());
     auto fail_all = [&](const core::Error& error) {
@@ -58,8 +84,11 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
             }
             auto changed = apply_change_set(nested->get(), store.records_db(), zone, *changes[i], unix_now());
             if (!changed) {
+                nested->abort();  // leaves the outer transaction as it was; the failure is still audited
+                AuditEvent failed = update_event(zone, *changes[i], "failed", "error=\"" + changed.error().message + "\"");
+                (void)append_audit(outer->get(), store.audit_db(), failed);  // best effort: never fails the batch
                 group.outcomes[i].emplace(std::move(changed).error());
-                continue;  // the nested transaction aborts here, leaving the outer one as it was
+                continue;
             }
             // RFC 1982: serial arithmetic wraps modulo 2^32.
             const std::uint32_t next = *changed ? serial + 1u : serial;
@@ -69,12 +98,24 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
                     continue;
                 }
             }
+            // The audit event commits with the change or not at all.
+            AuditEvent event = update_event(zone, *changes[i], *changed ? "ok" : "unchanged",
+                                            "serial=" + std::to_string(next));
+            if (auto st = append_audit(nested->get(), store.audit_db(), event); !st) {
+                group.outcomes[i].emplace(std::move(st).error());
+                continue;
+            }
             if (auto st = nested->commit("committing a change set"); !st) {
                 group.outcomes[i].emplace(std::move(st).error());
                 continue;
             }
             serial = next;
             group.outcomes[i].emplace(core::CommitResult{serial, *changed});
+        }
+        if (prune != nullptr) {
+            // Retention, bounded so that this batch's callers do not wait long for it.
+            auto pruned = prune_audit(outer->get(), store.audit_db(), *prune, unix_now_ns(), 1000);
+            if (!pruned) logger()->warn("event=audit_prune outcome=failed error=\"{}\"", pruned.error().message);
         }
         // Success is reported only after this returns 0: the data is then on disk.
         if (int rc = outer->commit_rc(); rc != 0) {
@@ -181,13 +222,17 @@ void Writer::apply_batch(std::deque<Pending>& batch) {
         std::vector<const core::ChangeSet*> changes;
         changes.reserve(batch.size());
         for (const auto& p : batch) changes.push_back(&p.change);
-        Group group = commit_group(store_, *zone, changes);
+        // The audit log is pruned at most once a minute.
+        const auto now = std::chrono::steady_clock::now();
+        const bool prune = now - last_prune_ >= std::chrono::minutes(1);
+        if (prune) last_prune_ = now;
+        Group group = commit_group(store_, *zone, changes, prune ? &options_.audit : nullptr);
         if (group.out_of_room) {
             // The batch did not fit as a whole; one transaction each lets those that fit
             // through and gives the others store_full. Nothing of the failed batch was written.
             logger()->warn("event=batch_map_full size={} action=retry_singly", changes.size());
             for (std::size_t i = 0; i < changes.size(); ++i) {
-                Group single = commit_group(store_, *zone, {changes[i]});
+                Group single = commit_group(store_, *zone, {changes[i]}, nullptr);
                 group.outcomes[i] = std::move(single.outcomes[0]);
             }
         }

@@ -6,6 +6,7 @@
 // commit is durable: success means on disk. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -18,12 +19,14 @@
 #include "core/change_set.hpp"
 #include "core/result.hpp"
 #include "core/zone.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 
 namespace acmezone::store {
 
 struct WriterOptions {
     std::size_t max_batch = 512;  // change sets per transaction at most
+    AuditRetention audit{};       // applied to the audit log now and then (store/audit)
 };
 
 using CommitCallback = std::function<void(core::Result<core::CommitResult>)>;
@@ -63,6 +66,7 @@ private:
     std::deque<Pending> queue_;
     std::shared_ptr<const core::Zone> zone_;
     bool stopping_ = false;
+    std::chrono::steady_clock::time_point last_prune_{};  // writer thread only
     std::mutex join_mutex_;  // stop() may be called from several threads; one joins
     std::thread thread_;
 };

@@ -28,12 +28,30 @@ TEST(CredentialCodec, RoundTrip) {
     EXPECT_EQ(back, c);
 }
 
+TEST(CredentialCodec, ReadsRecordsWrittenBeforeLastUse) {
+    core::Credential c = sample();
+    c.last_used_at = 1700000000;
+    const std::string raw = encode_credential(c);
+    const std::string old = raw.substr(0, raw.size() - 8);  // format 1 as first shipped
+    core::Credential back;
+    back.last_used_at = 5;
+    ASSERT_TRUE(decode_credential({reinterpret_cast<const std::uint8_t*>(old.data()), old.size()}, back));
+    EXPECT_EQ(back.last_used_at, 0);
+    EXPECT_EQ(back.labels, c.labels);
+    ASSERT_TRUE(decode_credential({reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()}, back));
+    EXPECT_EQ(back.last_used_at, 1700000000);
+}
+
 TEST(CredentialCodec, RejectsBadData) {
     const std::string raw = encode_credential(sample());
     core::Credential out;
     const auto span = [](const std::string& s) { return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); };
     EXPECT_FALSE(decode_credential(span(""), out));
-    for (std::size_t cut = 1; cut < raw.size(); ++cut) EXPECT_FALSE(decode_credential(span(raw.substr(0, cut)), out)) << cut;
+    // raw.size() - 8 is a record written before last_used_at existed: valid (see the next test).
+    for (std::size_t cut = 1; cut < raw.size(); ++cut) {
+        if (cut == raw.size() - 8) continue;
+        EXPECT_FALSE(decode_credential(span(raw.substr(0, cut)), out)) << cut;
+    }
     EXPECT_FALSE(decode_credential(span(raw + "x"), out));
     std::string future = raw;
     future[0] = 2;
