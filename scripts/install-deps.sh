@@ -11,11 +11,15 @@ packages=(
   g++ cmake make pkg-config
   # libraries the build links against (see the top-level CMakeLists.txt)
   libldns-dev libboost-dev libcpp-httplib-dev liblmdb-dev libssl-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libcrypt-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libcrypt-dev libidn2-dev
+  # `acmezone import acme-dns` reads acme-dns SQLite databases; the sqlite3 CLI builds them in tests
+  libsqlite3-dev sqlite3
   # unit tests
   libgtest-dev libgmock-dev
   # integration tests and operations: real DNS clients, LMDB tools, HTTP client
   bind9-dnsutils knot-dnsutils ldnsutils lmdb-utils curl python3 ca-certificates
+  # RFC 2136 tests: a skewed client clock for TSIG BADTIME
+  faketime
   # end-to-end tests: a real ACME CA, resolver and ACME client (started by the tests, on loopback)
   pebble unbound lego openssl
 )

@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "api/delegation_hook.hpp"
 #include "api/options.hpp"
+#include "api/rate_limit.hpp"
 #include "core/secret_hash.hpp"
 #include "core/zone.hpp"
 #include "store/credentials.hpp"
@@ -29,6 +31,8 @@ struct ApiContext {
     ApiOptions options;
     store::CredentialStore credentials;
     core::SecretHasher hasher;
+    ApiLimits limits{options.limits};  // /update per credential, failed authentications per address
+    DelegationCheck delegation_check;   // GET /admin/check; wired in by the app (empty: 503)
 };
 
 // The parts of an HTTP request the handlers look at.
@@ -39,6 +43,7 @@ struct ApiRequest {
     std::optional<std::string> api_user;       // X-Api-User
     std::optional<std::string> api_key;        // X-Api-Key (never logged)
     std::optional<std::string> authorization;  // Authorization (never logged)
+    std::vector<std::pair<std::string, std::string>> query;  // URL query parameters, decoded, in order (admin API)
 };
 
 struct ApiReply {

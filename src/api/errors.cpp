@@ -18,6 +18,13 @@ ErrorInfo error_info(ApiError error) noexcept {
         case ApiError::db_error: return {500, "db_error"};
         case ApiError::json_error: return {500, "json_error"};
         case ApiError::unavailable: return {503, "unavailable"};
+        case ApiError::rate_limited: return {429, "rate_limited"};
+        case ApiError::invalid_domain: return {400, "invalid_domain"};
+        case ApiError::invalid_scheme: return {400, "invalid_scheme"};
+        case ApiError::invalid_parameter: return {400, "invalid_parameter"};
+        case ApiError::conflict: return {409, "conflict"};
+        case ApiError::credential_not_found: return {404, "credential_not_found"};
+        case ApiError::reserved_label: return {403, "reserved_label"};
     }
     return {500, "json_error"};
 }
@@ -33,6 +40,7 @@ ApiError error_for_status(int status) noexcept {
         case 404: return ApiError::not_found;
         case 405: return ApiError::method_not_allowed;
         case 413: return ApiError::payload_too_large;
+        case 429: return ApiError::rate_limited;
         case 431: return ApiError::headers_too_large;
         case 503: return ApiError::unavailable;
         default: break;

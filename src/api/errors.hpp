@@ -23,6 +23,13 @@ enum class ApiError {
     db_error,                // 500 the store failed (no detail is leaked)
     json_error,              // 500 a response could not be built
     unavailable,             // 503 /health: the store cannot be read
+    rate_limited,            // 429 a credential's /update budget or an address's failed-auth budget is spent (+ Retry-After)
+    invalid_domain,          // 400 admin API: a customer name is not a valid host name
+    invalid_scheme,          // 400 admin API: the label scheme is not uuid, hash or reverse
+    invalid_parameter,       // 400 admin API: another field or query parameter is wrong
+    conflict,                // 409 admin API: the name already has a credential (no replace) or a label is taken
+    credential_not_found,    // 404 admin API: no credential with that username
+    reserved_label,          // 403 admin API: the label is the apex or holds static records
 };
 
 struct ErrorInfo {

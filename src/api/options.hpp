@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "api/rate_limit.hpp"
 #include "core/cidr.hpp"
+#include "core/label_scheme.hpp"
 
 namespace acmezone::api {
 
@@ -41,6 +43,8 @@ struct ApiOptions {
     std::uint32_t write_timeout_ms = 10000;
     std::uint32_t keepalive_requests = 100;
     std::uint32_t keepalive_timeout_ms = 5000;  // rounded up to whole seconds (cpp-httplib)
+    core::LabelScheme default_scheme = core::LabelScheme::reverse;  // [credentials] default_scheme: admin issue, /register with a domain
+    RateLimitOptions limits;  // [limits]: /update per credential, failed authentications per address
 };
 
 }  // namespace acmezone::api

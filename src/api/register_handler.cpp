@@ -7,6 +7,8 @@
 #include "api/log.hpp"
 #include "core/cidr.hpp"
 #include "core/random.hpp"
+#include "store/audit.hpp"
+#include "store/credential_admin.hpp"
 
 namespace acmezone::api {
 
@@ -18,6 +20,61 @@ std::string fulldomain_suffix(const core::Zone& zone) {
     std::string apex = zone.apex().to_text();  // as configured (case kept)
     if (!apex.empty() && apex.back() == '.') apex.pop_back();
     return apex;
+}
+
+std::string dump_reply(const Json& reply) { return reply.dump(-1, ' ', false, Json::error_handler_t::strict); }
+
+ApiReply error_with(ApiError e, const std::string& message) {
+    Json body = Json::object();
+    body["error"] = std::string(error_info(e).code);
+    body["message"] = message;
+    return ApiReply{error_info(e).status, dump_reply(body), std::string(kJsonType), {}};
+}
+
+// /register with a customer name: nullopt when the body names none (the acme-dns path runs).
+std::optional<ApiReply> register_for_domain(ApiContext& ctx, const ApiRequest& request, const std::vector<std::string>& allowfrom,
+                                            const std::string& token_name) {
+    const auto body = parse_whole(request.body);
+    if (!body || !body->is_object()) return std::nullopt;
+    const Json* domain = find_key(*body, "domain");
+    if (domain == nullptr || domain->is_null()) return std::nullopt;
+    if (!domain->is_string()) return error_with(ApiError::invalid_domain, "\"domain\" must be a name");
+    if (auto n = core::normalise_customer_name(domain->get<std::string>()); !n) return error_with(ApiError::invalid_domain, n.error().message);
+    store::IssueRequest req;
+    req.domains = {domain->get<std::string>()};
+    req.scheme = ctx.options.default_scheme;
+    req.allowfrom = allowfrom;
+    req.audit_kind = store::AuditKind::register_account;
+    if (const Json* s = find_key(*body, "scheme"); s != nullptr && !s->is_null()) {
+        auto scheme = s->is_string() ? core::parse_label_scheme(s->get<std::string>()) : std::nullopt;
+        if (!scheme) return error_with(ApiError::invalid_scheme, "\"scheme\" must be one of uuid, hash, reverse");
+        req.scheme = *scheme;
+    }
+    store::CredentialAdmin admin(ctx.store, ctx.writer, ctx.zone);
+    auto issued = admin.issue(req, store::AdminActor{token_name, "api:" + request.peer});
+    if (!issued) {
+        logger()->info("event=register client={} outcome={} error=\"{}\"", request.peer, core::to_string(issued.error().code),
+                       issued.error().message);
+        if (issued.error().code == core::Errc::conflict) return error_with(ApiError::conflict, issued.error().message);
+        if (issued.error().code == core::Errc::invalid_argument) return error_with(ApiError::invalid_parameter, issued.error().message);
+        return error(ApiError::db_error);
+    }
+    const auto& c = issued->credential;
+    Json reply = Json::object();
+    reply["username"] = c.username;
+    reply["password"] = issued->password.value_or("");
+    reply["fulldomain"] = c.labels[0].name + "." + fulldomain_suffix(*ctx.zone);
+    reply["subdomain"] = c.labels[0].name;
+    reply["allowfrom"] = c.allowfrom;
+    std::string text;
+    try {
+        text = dump_reply(reply);
+    } catch (const Json::exception&) {
+        return error(ApiError::json_error);
+    }
+    logger()->info("event=register account={} subdomain={} domain={} client={} token={} outcome=ok", c.username, c.labels[0].name,
+                   c.labels[0].domain, request.peer, token_name);
+    return ApiReply{201, std::move(text), std::string(kJsonType), {}};
 }
 
 }  // namespace
@@ -73,6 +130,12 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
         allowfrom.push_back(cidr->text);  // bracket-stripped, otherwise as written
     }
 
+    // Token mode: {"domain": "...", "scheme": "..."} gives a readable label for that customer
+    // name (admin semantics: conflicts, TSIG key). Open mode ignores both, as acme-dns would.
+    if (options.registration == RegistrationMode::token) {
+        if (auto named = register_for_domain(ctx, request, allowfrom, token_name)) return std::move(*named);
+    }
+
     core::Credential credential;
     const std::string password = core::random_password();
     credential.secret_hash = ctx.hasher.hash(password);
@@ -107,6 +170,15 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
     }
     log->info("event=register account={} subdomain={} client={} token={} allowfrom={} outcome=ok", credential.username,
               credential.labels[0].name, request.peer, token_name, allowfrom.size());
+    store::AuditEvent event;
+    event.kind = store::AuditKind::register_account;
+    event.actor = token_name;
+    event.label = credential.labels[0].name;
+    event.source = "api:" + request.peer;
+    event.outcome = "ok";
+    event.detail = "credential " + credential.username;
+    if (auto st = store::AuditLog(ctx.store).append(std::move(event)); !st)
+        log->error("event=audit_append outcome=failed error=\"{}\"", st.error().message);
     return ApiReply{201, std::move(text), std::string(kJsonType), {}};
 }
 

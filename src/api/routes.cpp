@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/admin_routes.hpp"
 #include "api/errors.hpp"
 #include "api/log.hpp"
 #include "api/register_handler.hpp"
@@ -34,6 +35,10 @@ ApiReply not_allowed(std::string_view allow) {
 }  // namespace
 
 Route match_route(std::string_view path, std::string_view base_path) {
+    return match_route(path, base_path, nullptr);
+}
+
+Route match_route(std::string_view path, std::string_view base_path, std::string* relative) {
     std::string p = normalise(path);
     if (!base_path.empty()) {
         const std::string base = normalise(base_path);
@@ -46,6 +51,10 @@ Route match_route(std::string_view path, std::string_view base_path) {
     if (p == "/register") return Route::register_account;
     if (p == "/update") return Route::update;
     if (p == "/health") return Route::health;
+    if (is_admin_path(p)) {
+        if (relative != nullptr) *relative = std::move(p);
+        return Route::admin;
+    }
     return Route::none;
 }
 
@@ -63,7 +72,8 @@ ApiReply handle_health(ApiContext& ctx) {
 }
 
 ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view path, const ApiRequest& request) {
-    const Route route = match_route(path, ctx.options.base_path);
+    std::string relative;  // the path below the base path (admin routes)
+    const Route route = match_route(path, ctx.options.base_path, &relative);
     const bool options = method == "OPTIONS";
     switch (route) {
         case Route::register_account:
@@ -75,6 +85,7 @@ ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view pat
             if (options) return ApiReply{204, "", "", {{"Allow", "GET, HEAD, OPTIONS"}}};
             if (method != "GET" && method != "HEAD") return not_allowed("GET, HEAD, OPTIONS");
             return handle_health(ctx);
+        case Route::admin: return handle_admin(ctx, method, relative, request);
         case Route::none: break;
     }
     return error(ApiError::not_found);

@@ -11,10 +11,12 @@
 
 namespace acmezone::api {
 
-enum class Route { register_account, update, health, none };
+enum class Route { register_account, update, health, admin, none };
 
 // The route for a request path; Route::none when it is not one of ours.
 Route match_route(std::string_view path, std::string_view base_path);
+// The same; for Route::admin `relative` gets the path below the base path (api/admin_routes).
+Route match_route(std::string_view path, std::string_view base_path, std::string* relative);
 
 ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view path, const ApiRequest& request);
 

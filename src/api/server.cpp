@@ -59,6 +59,7 @@ ApiRequest to_api_request(const httplib::Request& req) {
     out.api_user = optional_header("X-Api-User");
     out.api_key = optional_header("X-Api-Key");
     out.authorization = optional_header("Authorization");
+    for (const auto& [key, value] : req.params) out.query.emplace_back(key, value);
     return out;
 }
 
@@ -90,6 +91,8 @@ ApiServer::ApiServer(store::Store& store, store::Writer& writer, std::shared_ptr
     : context_(std::make_unique<ApiContext>(store, writer, std::move(zone), std::move(options))) {}
 
 ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::set_delegation_check(DelegationCheck check) { context_->delegation_check = std::move(check); }
 
 core::Status ApiServer::start() {
     const ApiOptions& options = context_->options;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/delegation_hook.hpp"
 #include "api/options.hpp"
 #include "core/result.hpp"
 #include "core/zone.hpp"
@@ -40,6 +41,10 @@ public:
 
     // The bound port of each listen address, in configuration order (after start()).
     std::vector<int> ports() const { return ports_; }
+
+    // The checker behind GET /admin/check (dns::DelegationChecker, wired by the app); call
+    // before start().
+    void set_delegation_check(DelegationCheck check);
 
 private:
     struct Listener;

@@ -1,6 +1,7 @@
 #include "api/update_handler.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "api/client_address.hpp"
 #include "api/errors.hpp"
@@ -16,6 +17,14 @@ namespace acmezone::api {
 namespace {
 
 ApiReply error(ApiError e) { return ApiReply{error_info(e).status, error_body(e), std::string(kJsonType), {}}; }
+
+constexpr std::int64_t kLastUseGranularity = 60;  // seconds
+
+ApiReply rate_limited(std::uint32_t retry_after) {
+    ApiReply reply = error(ApiError::rate_limited);
+    reply.headers.emplace_back("Retry-After", std::to_string(retry_after));  // RFC 9110 §10.2.3, seconds
+    return reply;
+}
 
 bool is_key_char(char c) noexcept {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -46,12 +55,24 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
         log->warn("event=update account={} subdomain=- client={} outcome=forbidden reason={}", account, client.text, reason);
         return error(ApiError::forbidden);
     };
+    // A wrong or missing secret also spends the source address's failed-authentication budget.
+    const auto auth_failed = [&](std::string_view account, std::string_view reason) {
+        ctx.limits.auth_failed(client.text);
+        return forbidden(account, reason);
+    };
+
+    // 0. An address that spent its failed-authentication budget (brute force) waits first.
+    if (const auto blocked = ctx.limits.auth_allowed(client.text); !blocked.allowed) {
+        log->warn("event=update account=- subdomain=- client={} outcome=rate_limited reason=auth_failures retry_after={}",
+                  client.text, blocked.retry_after);
+        return rate_limited(blocked.retry_after);
+    }
 
     // 1. X-Api-User must be a UUID (any form Go's uuid.Parse takes), looked up lower-case.
     const auto username = request.api_user ? parse_uuid(*request.api_user) : std::nullopt;
-    if (!username) return forbidden("invalid", "bad_user_header");
+    if (!username) return auth_failed("invalid", "bad_user_header");
     // 2. X-Api-Key must look like a generated password; no store access otherwise.
-    if (!request.api_key || !is_valid_api_key(*request.api_key)) return forbidden(*username, "bad_key_header");
+    if (!request.api_key || !is_valid_api_key(*request.api_key)) return auth_failed(*username, "bad_key_header");
 
     // 3. Look the user up and check the secret. An unknown user runs the same HMAC as a known
     // one, so the answer time does not reveal which usernames exist.
@@ -64,9 +85,9 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     }
     if (!*found) {
         (void)ctx.hasher.verify_unknown(*request.api_key);
-        return forbidden(*username, "unknown_user");
+        return auth_failed(*username, "unknown_user");
     }
-    if (!ctx.hasher.verify(*request.api_key, credential.secret_hash)) return forbidden(*username, "wrong_key");
+    if (!ctx.hasher.verify(*request.api_key, credential.secret_hash)) return auth_failed(*username, "wrong_key");
     if (credential.disabled) return forbidden(*username, "disabled");
     if (core::needs_rehash(credential.secret_hash)) {
         // An imported bcrypt hash: move it to the fast scheme now that we know the secret.
@@ -77,6 +98,14 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
 
     // 4. The source address must be in allowfrom (when it lists any valid range).
     if (!allowed_from(credential.allowfrom, client)) return forbidden(*username, "source_not_allowed");
+
+    // 4b. The credential's own /update budget, after authentication: a misbehaving client
+    // burns only its own tokens, and strangers cannot spend anyone's.
+    if (const auto limited = ctx.limits.take_update(*username); !limited.allowed) {
+        log->info("event=update account={} subdomain=- client={} outcome=rate_limited retry_after={}", *username, client.text,
+                  limited.retry_after);
+        return rate_limited(limited.retry_after);
+    }
 
     // 5. + 6. The body; its subdomain must be the account's, exactly (case-sensitive, as
     // acme-dns). A body that does not decode leaves it empty, which never matches.
@@ -118,6 +147,14 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     }
     log->info("event=update account={} subdomain={} client={} outcome=ok serial={}", *username, body.subdomain, client.text,
               committed->serial);
+    // Last use, for `credential list --unused-since` and the delegation check: at most one
+    // write per credential a minute (the record read above says when it was last written).
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (now - credential.last_used_at >= kLastUseGranularity) {
+        if (auto touched = ctx.credentials.touch(*username, now, kLastUseGranularity); !touched)
+            log->warn("event=last_use account={} outcome=failed error=\"{}\"", *username, touched.error().message);
+    }
     return ApiReply{200, txt_body(body.txt), std::string(kJsonType), {}};
 }
 

@@ -13,10 +13,14 @@
 #include "app/commands.hpp"
 #include "app/logging.hpp"
 #include "app/signals.hpp"
+#include "app/txt_expiry_sweeper.hpp"
 #include "app/version.hpp"
+#include "dns/delegation_check.hpp"
 #include "dns/responder.hpp"
+#include "dns/keyring.hpp"
 #include "dns/tcp_server.hpp"
 #include "dns/udp_workers.hpp"
+#include "dns/update_service.hpp"
 #include "store/snapshot.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
@@ -55,26 +59,55 @@ int run_serve(const ServeArgs& args) {
     }
     std::unique_ptr<store::Store> store = std::move(opened.value());
 
-    auto writer = std::make_unique<store::Writer>(*store, config->zone);
+    store::WriterOptions writer_options;
+    writer_options.audit = config->audit;  // [audit] retention, applied by the writer now and then
+    auto writer = std::make_unique<store::Writer>(*store, config->zone, writer_options);
     auto responder = std::make_shared<const dns::Responder>(config->zone);
     auto udp = std::make_unique<dns::UdpWorkers>(*store, responder, config->dns.udp);
     auto tcp = std::make_unique<dns::TcpServer>(*store, responder, config->dns.tcp);
+    // RFC 2136 updates and TSIG-signed messages: off the hot path, replies after commit.
+    const auto& update_config = config->dns.update;
+    auto keyring = std::make_shared<const dns::Keyring>(update_config.tsig_keys, store.get(), update_config.allow_hmac_md5);
+    dns::UpdateServiceOptions update_options;
+    update_options.enabled = update_config.enabled;
+    update_options.alias_mode = update_config.alias_mode;
+    update_options.fudge = static_cast<std::uint16_t>(update_config.fudge_seconds);
+    auto updates = std::make_shared<dns::UpdateService>(*store, *writer, responder, keyring, update_options);
+    udp->set_update_service(updates);
+    tcp->set_update_service(updates);
+    // zone.txt_max_age_seconds: a timer deletes older TXT values through the writer (off when 0).
+    auto expiry = std::make_unique<TxtExpirySweeper>(*store, *writer, config->zone, config->txt_max_age_seconds);
     std::unique_ptr<api::ApiServer> api_server;
     if (config->api.enabled) api_server = std::make_unique<api::ApiServer>(*store, *writer, config->zone, config->api.options);
+    // GET /admin/check: api cannot include dns, so the checker comes in as a function.
+    auto delegation_checker = std::make_shared<const dns::DelegationChecker>(*store, config->zone, config->check);
+    if (api_server)
+        api_server->set_delegation_check([delegation_checker](std::string_view domain, std::string_view label) {
+            return delegation_checker->check(domain, label);
+        });
 
     // Stops in the documented order whatever way we leave (success or a failed start).
     auto shut_down = [&] {
         if (api_server) api_server->stop();
         api_server.reset();
+        updates->stop();  // replies to updates in flight use the listeners' sockets
         udp->stop();
         tcp->stop();
+        expiry->stop();  // before the writer: a sweep in flight waits for its commit
+        expiry.reset();
         writer->stop();
         udp.reset();
         tcp.reset();
+        updates.reset();
         writer.reset();
         store.reset();
     };
 
+    if (auto st = updates->start(); !st) {
+        log->error("event=start_failed step=updates error=\"{}\"", st.error().message);
+        shut_down();
+        return kExitFailure;
+    }
     if (auto st = udp->start(config->dns.listen); !st) {
         log->error("event=start_failed step=udp error=\"{}\"", st.error().message);
         shut_down();
@@ -114,6 +147,10 @@ int run_serve(const ServeArgs& args) {
             api_listen += config->api.options.listen[i].text;
         }
     }
+    expiry->start();
+    if (config->txt_max_age_seconds > 0)
+        log->info("event=txt_expiry max_age_seconds={} interval_ms={}", config->txt_max_age_seconds,
+                  TxtExpirySweeper::interval_for(config->txt_max_age_seconds).count());
     log->info("event=ready zone={} listen={} api={} serial={}", config->zone->apex().to_text(), listen_list(config->dns.listen),
               api_listen, serial);
 

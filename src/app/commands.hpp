@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace acmezone::app {
 
@@ -31,5 +32,47 @@ int run_token_new(const TokenArgs& args);
 int run_record_add(const RecordArgs& args);
 int run_record_del(const RecordArgs& args);
 int run_record_list(const RecordArgs& args);
+
+struct ImportArgs {
+    std::string config;
+    std::string sqlite;  // acme-dns SQLite database file
+    bool dry_run = false;
+};
+// `acmezone import acme-dns --sqlite FILE [--dry-run]` (app/cli_import.cpp).
+int run_import_acme_dns(const ImportArgs& args);
+
+struct CheckArgs {
+    std::string config;
+    std::string domain;  // customer name (www.example.com); "" with --all
+    std::string label;   // with a domain: the label to expect (for credentials whose labels carry no domain)
+    bool all = false;
+    bool json = false;
+};
+// `acmezone check DOMAIN | --all [--json]` (app/cli_check.cpp): the customer's CNAME delegation.
+int run_check(const CheckArgs& args);
+
+struct CredentialArgs {
+    std::string config;
+    std::string action;                  // issue, list, show, rotate, disable, enable, revoke
+    std::vector<std::string> domains;    // issue: customer names (--domain, repeatable)
+    std::string scheme;                  // issue: uuid, hash, reverse ("" = [credentials] default_scheme)
+    std::vector<std::string> allowfrom;  // issue: CIDRs (--allowfrom, repeatable)
+    bool replace = false;                // issue: take names over from their current credential
+    std::string username;                // show, rotate, disable, enable, revoke
+    bool new_tsig = false;               // rotate: new TSIG secret too
+    std::string name, label, filter_scheme, used_since, unused_since;  // list filters
+    bool json = false;
+};
+// `acmezone credential ...` (app/cli_credential.cpp).
+int run_credential(const CredentialArgs& args);
+
+struct AuditArgs {
+    std::string config;
+    std::string since, actor, kind, label, after;
+    std::size_t limit = 100;
+    bool json = false;
+};
+// `acmezone audit [--since] [--actor] [--kind] [--label] [--after] [--limit] [--json]`.
+int run_audit(const AuditArgs& args);
 
 }  // namespace acmezone::app

@@ -12,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "app/config_limits.hpp"
 #include "app/toml_section.hpp"
 #include "core/rr.hpp"
 #include "dns/zone_text.hpp"
@@ -337,6 +338,22 @@ core::Status read_log(const Section& section, LogConfig& out) {
     return core::Ok{};
 }
 
+// [credentials] and [audit].
+core::Status read_credentials_and_audit(const Section& credentials, const Section& audit, Config& config) {
+    std::string scheme = core::to_string(config.api.options.default_scheme);
+    if (auto st = credentials.read_string("default_scheme", scheme); !st) return st;
+    auto parsed = core::parse_label_scheme(scheme);
+    if (!parsed)
+        return make_error(Errc::invalid_argument,
+                          "credentials.default_scheme: " + in_quotes(scheme) + " is not one of uuid, hash, reverse");
+    config.api.options.default_scheme = *parsed;
+    if (auto st = audit.read_uint("retention_days", 0, 36500, config.audit.retention_days); !st) return st;
+    std::uint32_t max_events = static_cast<std::uint32_t>(config.audit.max_events);
+    if (auto st = audit.read_uint("max_events", 0, 1000000000, max_events); !st) return st;
+    config.audit.max_events = max_events;
+    return core::Ok{};
+}
+
 }  // namespace
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text) {
@@ -381,14 +398,14 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
                                                       std::to_string(where.column) + ": " + std::string(e.description()));
     }
 
-    const Section top(&root, "", {"zone", "dns", "api", "store", "log"});
+    const Section top(&root, "", {"zone", "dns", "api", "store", "log", "check", "limits", "credentials", "audit"});
     auto zone = top.sub_section("zone", {"name", "nameservers", "hostmaster", "records", "default_ttl", "ns_ttl",
-                                         "txt_ttl", "max_txt_per_name", "soa"});
+                                         "txt_ttl", "max_txt_per_name", "soa", "txt_max_age_seconds"});
     if (!zone) return std::move(zone).error();
     auto soa = zone->sub_section("soa", {"ttl", "refresh", "retry", "expire", "minimum"});
     if (!soa) return std::move(soa).error();
     auto dns_section = top.sub_section("dns", {"listen", "udp_workers", "tcp_idle_timeout_ms", "tcp_read_timeout_ms",
-                                               "tcp_max_connections", "tcp_max_connections_per_ip"});
+                                               "tcp_max_connections", "tcp_max_connections_per_ip", "update", "tsig_keys"});
     if (!dns_section) return std::move(dns_section).error();
     auto api_section = top.sub_section("api", {"enabled", "listen", "base_path", "registration", "admin_tokens", "txt_values",
                                                "trusted_proxies", "tls", "tls_cert", "tls_key", "allow_plain_http", "threads",
@@ -401,10 +418,26 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
     if (!store_section) return std::move(store_section).error();
     auto log_section = top.sub_section("log", {"level", "format"});
     if (!log_section) return std::move(log_section).error();
+    auto check_section = top.sub_section("check", {"resolver", "timeout_ms", "retries"});
+    if (!check_section) return std::move(check_section).error();
+    auto limits_section = top.sub_section("limits", {"update_rate", "update_burst", "auth_failures_per_minute", "override"});
+    if (!limits_section) return std::move(limits_section).error();
+    auto override_sections = limits_section->table_array("override", {"username", "rate", "burst"});
+    if (!override_sections) return std::move(override_sections).error();
+    auto credentials_section = top.sub_section("credentials", {"default_scheme"});
+    if (!credentials_section) return std::move(credentials_section).error();
+    auto audit_section = top.sub_section("audit", {"retention_days", "max_events"});
+    if (!audit_section) return std::move(audit_section).error();
+    for (const Section* section : {&*credentials_section, &*audit_section}) {
+        if (auto st = section->check_unknown_keys(); !st) return std::move(st).error();
+    }
     // A misspelt key is reported first: it usually explains a "missing" or defaulted one.
     const std::initializer_list<const Section*> sections = {&top,           &*zone,          &*soa,        &*dns_section,
                                                             &*api_section, &*store_section, &*log_section};
     for (const Section* section : sections) {
+        if (auto st = section->check_unknown_keys(); !st) return std::move(st).error();
+    }
+    for (const Section* section : {&*check_section, &*limits_section}) {
         if (auto st = section->check_unknown_keys(); !st) return std::move(st).error();
     }
 
@@ -418,6 +451,7 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
     check_nameserver_glue(*config.zone, config.warnings);
 
     if (auto st = read_dns(*dns_section, config.dns); !st) return std::move(st).error();
+    if (auto st = read_dns_update(*dns_section, *config.zone, config.dns.update); !st) return std::move(st).error();
     // The API runs when the file has an [api] section (enabled defaults to true there); a
     // DNS-only config without one opens no HTTP port.
     config.api.enabled = top.has("api");
@@ -425,6 +459,12 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
         return std::move(st).error();
     if (auto st = read_store(*store_section, config.store); !st) return std::move(st).error();
     if (auto st = read_log(*log_section, config.log); !st) return std::move(st).error();
+    if (auto st = read_credentials_and_audit(*credentials_section, *audit_section, config); !st) return std::move(st).error();
+    if (auto st = zone->read_uint("txt_max_age_seconds", 0, kMaxTxtAgeSeconds, config.txt_max_age_seconds); !st)
+        return std::move(st).error();
+    if (auto st = read_check(*check_section, config.check); !st) return std::move(st).error();
+    if (auto st = read_limits(*limits_section, *override_sections, config.api.options.limits); !st)
+        return std::move(st).error();
     return config;
 }
 

@@ -15,11 +15,14 @@
 #include <spdlog/common.h>
 
 #include "api/options.hpp"
+#include "app/config_update.hpp"
 #include "core/result.hpp"
 #include "core/zone.hpp"
+#include "dns/delegation_check.hpp"
 #include "dns/endpoint.hpp"
 #include "dns/tcp_server.hpp"
 #include "dns/udp_workers.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 
 namespace acmezone::app {
@@ -32,6 +35,7 @@ struct DnsConfig {
     std::vector<dns::Endpoint> listen;  // UDP and TCP on each
     dns::UdpOptions udp;
     dns::TcpOptions tcp;
+    DnsUpdateConfig update;  // [dns.update] and [[dns.tsig_keys]] (RFC 2136 + TSIG)
 };
 
 struct ApiConfig {
@@ -52,6 +56,10 @@ struct Config {
     ApiConfig api;
     store::StoreOptions store;
     LogConfig log;
+    store::AuditRetention audit;  // [audit]; [credentials] default_scheme is read into api.options.default_scheme
+    dns::ResolverOptions check;             // [check]: the resolver `acmezone check` and /admin/check ask
+    std::uint32_t txt_max_age_seconds = 0;  // zone.txt_max_age_seconds: TXT values older are swept; 0 keeps them
+    // [limits] are read into api.options.limits.
     std::vector<std::string> warnings;  // worth telling the operator, not worth refusing to start
 };
 

@@ -59,6 +59,72 @@ int main(int argc, char** argv) {
     CLI::App* token_new = token->add_subcommand("new", "Print a new random admin token and the [[api.admin_tokens]] lines for the config");
     token_new->add_option("--name", token_args.name, "What the token is for (letters, digits, . _ -), e.g. \"ops\"")->required();
 
+    CLI::App* import = cli.add_subcommand("import", "Import accounts from another server's database");
+    import->require_subcommand(1);
+    app::ImportArgs import_args;
+    CLI::App* import_acme_dns = import->add_subcommand(
+        "acme-dns", "Import acme-dns accounts (bcrypt secrets, subdomains, allowfrom, newest TXT values); re-runs skip existing ones");
+    add_config_option(*import_acme_dns, import_args.config);
+    import_acme_dns->add_option("--sqlite", import_args.sqlite, "acme-dns SQLite database file (acme-dns.db)")->required();
+    import_acme_dns->add_flag("--dry-run", import_args.dry_run, "Check and count, write nothing");
+
+    app::CheckArgs check_args;
+    CLI::App* check = cli.add_subcommand(
+        "check", "Check customers' _acme-challenge CNAME delegation through the resolver in [check]");
+    add_config_option(*check, check_args.config);
+    CLI::Option* check_domain = check->add_option("DOMAIN", check_args.domain, "Customer name, e.g. www.example.com");
+    CLI::Option* check_all =
+        check->add_flag("--all", check_args.all, "Check every credential: delegations gone, credentials never used");
+    check_domain->excludes(check_all);
+    check->add_option("--label", check_args.label,
+                      "Label expected for DOMAIN, for credentials whose labels name no customer (acme-dns style)")
+        ->excludes(check_all);
+    check->add_flag("--json", check_args.json, "Print JSON");
+
+    // `acmezone credential ACTION --config FILE ...` (app/cli_credential.cpp).
+    app::CredentialArgs cred_args;
+    CLI::App* credential = cli.add_subcommand("credential", "Issue and manage scoped credentials (works on the store; the server may run)");
+    credential->require_subcommand(1);
+    const auto cred_sub = [&](const char* name, const char* help) {
+        CLI::App* sub = credential->add_subcommand(name, help);
+        add_config_option(*sub, cred_args.config);
+        sub->add_flag("--json", cred_args.json, "Print JSON (the admin API's form)");
+        return sub;
+    };
+    CLI::App* cred_issue = cred_sub("issue", "Issue a credential for one or more customer names");
+    cred_issue->add_option("--domain", cred_args.domains, "Customer name, e.g. www.example.com (repeatable)")->required();
+    cred_issue->add_option("--scheme", cred_args.scheme, "Label scheme: uuid, hash or reverse (default: [credentials] default_scheme)");
+    cred_issue->add_option("--allowfrom", cred_args.allowfrom, "Source range allowed to update, e.g. 192.0.2.0/24 (repeatable)");
+    cred_issue->add_flag("--replace", cred_args.replace, "Take the names over from the credential that has them");
+    CLI::App* cred_list = cred_sub("list", "List credentials");
+    cred_list->add_option("--name", cred_args.name, "Only credentials for this customer name or names below it");
+    cred_list->add_option("--label", cred_args.label, "Only the credential owning this label");
+    cred_list->add_option("--scheme", cred_args.filter_scheme, "Only credentials with a label of this scheme");
+    cred_list->add_option("--used-since", cred_args.used_since, "Used at or after: Unix seconds or an age (30d, 12h)");
+    cred_list->add_option("--unused-since", cred_args.unused_since, "Not used since: Unix seconds or an age (never used counts)");
+    std::vector<CLI::App*> cred_by_user;
+    for (const auto& [name, help] : {std::pair{"show", "Show one credential (no secrets)"},
+                                     std::pair{"rotate", "New secret (the old one stops working at once)"},
+                                     std::pair{"disable", "Disable (updates are refused; nothing is deleted)"},
+                                     std::pair{"enable", "Enable again"},
+                                     std::pair{"revoke", "Delete it with its labels, TSIG keys and TXT records"}}) {
+        CLI::App* sub = cred_sub(name, help);
+        sub->add_option("USERNAME", cred_args.username, "The credential's username")->required();
+        cred_by_user.push_back(sub);
+    }
+    cred_by_user[1]->add_flag("--tsig", cred_args.new_tsig, "New TSIG secret too");
+
+    app::AuditArgs audit_args;
+    CLI::App* audit = cli.add_subcommand("audit", "Page through the audit log (oldest first)");
+    add_config_option(*audit, audit_args.config);
+    audit->add_option("--since", audit_args.since, "Events at or after: Unix seconds or an age (7d, 12h)");
+    audit->add_option("--actor", audit_args.actor, "Only this actor (credential username, admin token name, cli)");
+    audit->add_option("--kind", audit_args.kind, "Only this kind (issue, rotate, disable, enable, revoke, admin_auth_failure, update, delete_txt, register)");
+    audit->add_option("--label", audit_args.label, "Only events about this label");
+    audit->add_option("--after", audit_args.after, "Continue after this cursor (printed at the end of a page)");
+    audit->add_option("--limit", audit_args.limit, "Events per page (1..10000)")->check(CLI::Range(1, 10000));
+    audit->add_flag("--json", audit_args.json, "Print JSON (the admin API's form)");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -78,6 +144,19 @@ int main(int argc, char** argv) {
         }
         if (*list) return app::run_record_list(list_args);
         if (*token_new) return app::run_token_new(token_args);
+        if (*import_acme_dns) return app::run_import_acme_dns(import_args);
+        for (CLI::App* sub : credential->get_subcommands()) {
+            cred_args.action = sub->get_name();
+            return app::run_credential(cred_args);
+        }
+        if (*audit) return app::run_audit(audit_args);
+        if (*check) {
+            if (check_args.domain.empty() && !check_args.all) {
+                std::cerr << "check: give a DOMAIN or --all\n";
+                return app::kExitUsage;
+            }
+            return app::run_check(check_args);
+        }
     } catch (const std::exception& e) {
         // Exceptions are for broken invariants and start-up failures; never die without a word.
         std::cerr << "error: " << e.what() << "\n";

@@ -409,3 +409,28 @@ TEST(ConfigApi, PlainHttpOnlyOnLoopbackUnlessAllowed) {
 
 }  // namespace
 }  // namespace acmezone::app
+
+// [credentials] and [audit] (issue 4: credentials for admins).
+namespace acmezone::app {
+namespace {
+
+TEST(Config, CredentialsAndAuditSections) {
+    auto defaults = parse_config(kMinimal);
+    ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+    EXPECT_EQ(defaults->api.options.default_scheme, core::LabelScheme::reverse);
+    EXPECT_EQ(defaults->audit.retention_days, 90u);
+    EXPECT_EQ(defaults->audit.max_events, 1000000u);
+
+    auto set = parse_config(kMinimal + "[credentials]\ndefault_scheme = \"hash\"\n[audit]\nretention_days = 7\nmax_events = 500\n");
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(set->api.options.default_scheme, core::LabelScheme::hash);
+    EXPECT_EQ(set->audit.retention_days, 7u);
+    EXPECT_EQ(set->audit.max_events, 500u);
+
+    EXPECT_NE(error_of(kMinimal + "[credentials]\ndefault_scheme = \"rot13\"\n").find("credentials.default_scheme"), std::string::npos);
+    EXPECT_NE(error_of(kMinimal + "[credentials]\nscheme = \"hash\"\n").find("scheme"), std::string::npos);
+    EXPECT_NE(error_of(kMinimal + "[audit]\nretention_days = -1\n").find("audit.retention_days"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace acmezone::app
