@@ -189,6 +189,13 @@ class CredentialsCase(h.ServerTestCase):
         self.assertFalse(enabled["disabled"])
         self.assertEqual(self.update(a, v[5]).status, 200)
         self.assertTrue(self.txt("net-example-shop"))
+        # And the other way round: disable (CLI) -> 401; enable (API) -> works again.
+        _, disabled = self.cli_json("credential", "disable", a["username"])
+        self.assertTrue(disabled["disabled"])
+        self.assertEqual(self.update(a, v[4]).status, 401)
+        r = self.admin("POST", f"/admin/credentials/{a['username']}/enable")
+        self.assertEqual((r.status, r.json()["disabled"]), (200, False))
+        self.assertEqual(self.update(a, v[4]).status, 200)
 
         # Revoke (API): labels' TXT gone from DNS, /update 401, show 404.
         r = self.admin("DELETE", f"/admin/credentials/{a['username']}")
