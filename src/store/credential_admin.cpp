@@ -27,29 +27,16 @@ std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-
 core::Status require_dbs(const Store& store) {
     if (!store.has_credentials() || store.audit_db() == 0)
         return make_error(Errc::store_error, "store at " + store.options().path.string() + " has no credentials or audit database");
     return core::Ok{};
 }
 
-core::Result<bool> read(MDB_txn* txn, const Store& store, std::string_view username, core::Credential& out) {
-    MDB_val k = val(username);
-    MDB_val v{};
-    const int rc = mdb_get(txn, store.credentials_db(), &k, &v);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != 0) return lmdb_error(rc, "reading a credential");
-    auto st = decode_credential({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size}, out);
-    if (!st) return make_error(Errc::store_error, "stored credential is unreadable: " + st.error().message);
-    return true;
-}
-
 core::Status write(MDB_txn* txn, const Store& store, const core::Credential& c, unsigned flags = 0) {
     const std::string encoded = encode_credential(c);
-    MDB_val k = val(c.username);
-    MDB_val v = val(encoded);
+    MDB_val k = to_val(c.username);
+    MDB_val v = to_val(encoded);
     if (int rc = mdb_put(txn, store.credentials_db(), &k, &v, flags); rc != 0) {
         if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "username " + c.username + " exists already");
         return lmdb_error(rc, "writing a credential");
@@ -58,7 +45,7 @@ core::Status write(MDB_txn* txn, const Store& store, const core::Credential& c, 
 }
 
 core::Status del_label(MDB_txn* txn, const Store& store, std::string_view label) {
-    MDB_val k = val(label);
+    MDB_val k = to_val(label);
     const int rc = mdb_del(txn, store.labels_db(), &k, nullptr);
     if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "deleting a label");
     return core::Ok{};
@@ -214,7 +201,7 @@ core::Result<CredentialView> CredentialAdmin::issue(const IssueRequest& request,
         }
         for (auto& [username, old] : changed) {
             if (old.labels.empty()) {
-                MDB_val k = val(username);
+                MDB_val k = to_val(username);
                 if (int rc = mdb_del(txn->get(), store_.credentials_db(), &k, nullptr); rc != 0)
                     return lmdb_error(rc, "deleting a credential");
                 gone_users.push_back(username);
@@ -227,8 +214,8 @@ core::Result<CredentialView> CredentialAdmin::issue(const IssueRequest& request,
         }
         if (auto st = write(txn->get(), store_, c, MDB_NOOVERWRITE); !st) return std::move(st).error();
         for (const auto& label : c.labels) {
-            MDB_val lk = val(label.name);
-            MDB_val lv = val(c.username);
+            MDB_val lk = to_val(label.name);
+            MDB_val lv = to_val(c.username);
             if (int rc = mdb_put(txn->get(), store_.labels_db(), &lk, &lv, MDB_NOOVERWRITE); rc != 0) {
                 if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "label " + label.name + " belongs to another credential");
                 return lmdb_error(rc, "writing a label");
@@ -317,7 +304,7 @@ core::Result<CredentialView> CredentialAdmin::rotate(std::string_view username, 
     {
         auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
         if (!txn) return std::move(txn).error();
-        auto found = read(txn->get(), store_, username, view.credential);
+        auto found = read_credential(txn->get(), store_, username, view.credential);
         if (!found) return std::move(found).error();
         if (!*found) return make_error(Errc::not_found, "no credential " + std::string(username));
         view.credential.secret_hash = core::SecretHasher(store_.hash_key()).hash(password);
@@ -349,7 +336,7 @@ core::Result<CredentialView> CredentialAdmin::set_disabled(std::string_view user
     {
         auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
         if (!txn) return std::move(txn).error();
-        auto found = read(txn->get(), store_, username, view.credential);
+        auto found = read_credential(txn->get(), store_, username, view.credential);
         if (!found) return std::move(found).error();
         if (!*found) return make_error(Errc::not_found, "no credential " + std::string(username));
         const bool was = view.credential.disabled;
@@ -373,14 +360,14 @@ core::Status CredentialAdmin::revoke(std::string_view username, const AdminActor
     {
         auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
         if (!txn) return std::move(txn).error();
-        auto found = read(txn->get(), store_, username, c);
+        auto found = read_credential(txn->get(), store_, username, c);
         if (!found) return std::move(found).error();
         if (!*found) return make_error(Errc::not_found, "no credential " + std::string(username));
-        MDB_val k = val(username);
+        MDB_val k = to_val(username);
         if (int rc = mdb_del(txn->get(), store_.credentials_db(), &k, nullptr); rc != 0) return lmdb_error(rc, "deleting a credential");
         for (const auto& label : c.labels) {
             // Only labels still pointing at this credential (never another's).
-            MDB_val lk = val(label.name);
+            MDB_val lk = to_val(label.name);
             MDB_val lv{};
             if (mdb_get(txn->get(), store_.labels_db(), &lk, &lv) == 0 &&
                 std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size) == username) {

@@ -85,17 +85,16 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-
 core::Status require_dbs(const Store& store) {
     if (!store.has_credentials())
         return make_error(Errc::store_error, "store at " + store.options().path.string() + " has no credentials database");
     return core::Ok{};
 }
 
-// Reads one credential inside `txn`; false when absent.
+}  // namespace
+
 core::Result<bool> read_credential(MDB_txn* txn, const Store& store, std::string_view username, core::Credential& out) {
-    MDB_val k = val(username);
+    MDB_val k = to_val(username);
     MDB_val v{};
     const int rc = mdb_get(txn, store.credentials_db(), &k, &v);
     if (rc == MDB_NOTFOUND) return false;
@@ -104,8 +103,6 @@ core::Result<bool> read_credential(MDB_txn* txn, const Store& store, std::string
     if (!st) return make_error(Errc::store_error, "stored credential is unreadable: " + st.error().message);
     return true;
 }
-
-}  // namespace
 
 std::string encode_credential(const core::Credential& c) {
     std::string out;
@@ -161,15 +158,15 @@ core::Status CredentialStore::insert(const core::Credential& credential) {
 
     auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
     if (!txn) return std::move(txn).error();
-    MDB_val k = val(stored.username);
-    MDB_val v = val(encoded);
+    MDB_val k = to_val(stored.username);
+    MDB_val v = to_val(encoded);
     if (int rc = mdb_put(txn->get(), store_.credentials_db(), &k, &v, MDB_NOOVERWRITE); rc != 0) {
         if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "username " + stored.username + " exists already");
         return lmdb_error(rc, "writing a credential");
     }
     for (const auto& label : stored.labels) {
-        MDB_val lk = val(label.name);
-        MDB_val lv = val(stored.username);
+        MDB_val lk = to_val(label.name);
+        MDB_val lv = to_val(stored.username);
         if (int rc = mdb_put(txn->get(), store_.labels_db(), &lk, &lv, MDB_NOOVERWRITE); rc != 0) {
             if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "label " + label.name + " belongs to another credential");
             return lmdb_error(rc, "writing a label");
@@ -190,7 +187,7 @@ core::Result<std::optional<std::string>> CredentialStore::owner_of(std::string_v
     auto txn = Txn::begin(store_.env(), nullptr, MDB_RDONLY, "starting a label read");
     if (!txn) return std::move(txn).error();
     const std::string key = lower(label);
-    MDB_val k = val(key);
+    MDB_val k = to_val(key);
     MDB_val v{};
     const int rc = mdb_get(txn->get(), store_.labels_db(), &k, &v);
     if (rc == MDB_NOTFOUND) return std::optional<std::string>{};
@@ -209,8 +206,8 @@ core::Result<bool> CredentialStore::update_secret_hash(std::string_view username
     if (!*found || c.secret_hash != expected) return false;
     c.secret_hash = new_hash;
     const std::string encoded = encode_credential(c);
-    MDB_val k = val(username);
-    MDB_val v = val(encoded);
+    MDB_val k = to_val(username);
+    MDB_val v = to_val(encoded);
     if (int rc = mdb_put(txn->get(), store_.credentials_db(), &k, &v, 0); rc != 0) return lmdb_error(rc, "writing a credential");
     if (auto st = txn->commit("committing a credential"); !st) return std::move(st).error();
     return true;
@@ -226,8 +223,8 @@ core::Result<bool> CredentialStore::touch(std::string_view username, std::int64_
     if (!*found || now - c.last_used_at < min_age) return false;
     c.last_used_at = now;
     const std::string encoded = encode_credential(c);
-    MDB_val k = val(username);
-    MDB_val v = val(encoded);
+    MDB_val k = to_val(username);
+    MDB_val v = to_val(encoded);
     if (int rc = mdb_put(txn->get(), store_.credentials_db(), &k, &v, 0); rc != 0) return lmdb_error(rc, "writing a credential");
     if (auto st = txn->commit("committing a credential"); !st) return std::move(st).error();
     return true;

@@ -26,6 +26,10 @@ std::string encode_credential(const core::Credential& credential);
 // Fails (invalid_argument) on an unknown version or malformed data; `out` is overwritten.
 core::Status decode_credential(std::span<const std::uint8_t> data, core::Credential& out);
 
+// Reads one credential inside an open transaction into `out`; false when absent. For store
+// code that reads and writes credentials in one transaction (credential_admin).
+core::Result<bool> read_credential(MDB_txn* txn, const Store& store, std::string_view username, core::Credential& out);
+
 class CredentialStore {
 public:
     explicit CredentialStore(Store& store) : store_(store) {}

@@ -57,7 +57,6 @@ core::Status decode(std::string_view in, TsigKey& out) {
     return core::Ok{};
 }
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
 core::Status require_db(const Store& store) {
@@ -86,8 +85,8 @@ core::Status TsigKeyStore::insert(const TsigKey& key) {
     const std::string encoded = encode(key);
     auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a TSIG key write");
     if (!txn) return std::move(txn).error();
-    MDB_val k = val(key.name.canonical_wire());
-    MDB_val v = val(encoded);
+    MDB_val k = to_val(key.name.canonical_wire());
+    MDB_val v = to_val(encoded);
     if (int rc = mdb_put(txn->get(), store_.tsig_keys_db(), &k, &v, MDB_NOOVERWRITE); rc != 0) {
         if (rc == MDB_KEYEXIST) return make_error(Errc::conflict, "TSIG key " + key.name.to_text() + " exists already");
         return lmdb_error(rc, "writing a TSIG key");
@@ -99,7 +98,7 @@ core::Result<bool> TsigKeyStore::find(const core::Name& name, TsigKey& out) cons
     if (store_.tsig_keys_db() == 0) return false;
     auto txn = Txn::begin(store_.env(), nullptr, MDB_RDONLY, "starting a TSIG key read");
     if (!txn) return std::move(txn).error();
-    MDB_val k = val(name.canonical_wire());
+    MDB_val k = to_val(name.canonical_wire());
     MDB_val v{};
     const int rc = mdb_get(txn->get(), store_.tsig_keys_db(), &k, &v);
     if (rc == MDB_NOTFOUND) return false;
@@ -112,7 +111,7 @@ core::Result<bool> TsigKeyStore::remove(const core::Name& name) {
     if (auto st = require_db(store_); !st) return std::move(st).error();
     auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a TSIG key write");
     if (!txn) return std::move(txn).error();
-    MDB_val k = val(name.canonical_wire());
+    MDB_val k = to_val(name.canonical_wire());
     const int rc = mdb_del(txn->get(), store_.tsig_keys_db(), &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb_error(rc, "removing a TSIG key");

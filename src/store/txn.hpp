@@ -80,6 +80,9 @@ private:
     MDB_cursor* cursor_ = nullptr;
 };
 
+// A key or value pointing at `s` (LMDB does not write through it for puts and gets).
+inline MDB_val to_val(std::string_view s) noexcept { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
 inline MDB_val to_val(const void* data, std::size_t size) noexcept {
     return MDB_val{size, const_cast<void*>(data)};
 }
