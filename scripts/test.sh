@@ -1,12 +1,65 @@
 #!/usr/bin/env bash
 # Command 2: install dependencies, build (with tests), and run every unit and integration
-# test through CTest. Exits non-zero when any test fails.
+# test through CTest; then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
+# the concurrency tests under ThreadSanitizer, and every libFuzzer target for a bounded time.
+# Exits non-zero when any stage fails. CI (.ci/run) runs every stage; locally a stage can be
+# skipped with ACMEZONE_SKIP_SANITIZERS=1 (ASan/UBSan and TSan) or ACMEZONE_SKIP_FUZZ=1.
+# ACMEZONE_FUZZ_SECONDS sets the time per fuzz target (default 20).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build_dir="${BUILD_DIR:-build}"
+asan_dir="${ASAN_BUILD_DIR:-build-asan}"
+tsan_dir="${TSAN_BUILD_DIR:-build-tsan}"
+jobs="${JOBS:-$(nproc)}"
+started=$SECONDS
 
+stage() {
+  echo
+  echo "=================================================================================="
+  echo "== test.sh stage: $*  (t+$((SECONDS - started))s)"
+  echo "=================================================================================="
+}
+
+# A sanitizer report must fail the test that triggered it: abort at the first error, keep
+# leak checking on, print UB stack traces.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+
+stage "dependencies"
 scripts/install-deps.sh
+
+stage "Release build and every test (unit, integration, crash, e2e)"
 BUILD_DIR="$build_dir" BUILD_TESTS=ON scripts/build.sh
 ctest --test-dir "$build_dir" --output-on-failure -j2 --timeout 300
+
+if [[ "${ACMEZONE_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  stage "AddressSanitizer + UndefinedBehaviorSanitizer: unit and integration tests"
+  cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACMEZONE_BUILD_TESTS=ON \
+    -DACMEZONE_SANITIZE=address,undefined
+  cmake --build "$asan_dir" -j"$jobs"
+  # The end-to-end test (a real ACME CA) and the kill -9 test already ran above; under ASan
+  # they would only repeat the same code paths, slower.
+  ctest --test-dir "$asan_dir" --output-on-failure -j2 --timeout 300 -E '^(e2e|crash)\.'
+
+  stage "ThreadSanitizer: concurrent readers, the writer, UDP workers, the TCP server"
+  cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACMEZONE_BUILD_TESTS=ON \
+    -DACMEZONE_SANITIZE=thread
+  cmake --build "$tsan_dir" -j"$jobs" --target store_tests dns_net_tests
+  # Suites that run threads: the store's writer and snapshots, the DNS network front ends.
+  ctest --test-dir "$tsan_dir" --output-on-failure -j2 --timeout 300 \
+    -R '^(Writer|Snapshot|Store|Udp|Tcp)[A-Za-z]*\.'
+else
+  stage "sanitizers skipped (ACMEZONE_SKIP_SANITIZERS=1)"
+fi
+
+if [[ "${ACMEZONE_SKIP_FUZZ:-0}" != 1 ]]; then
+  stage "libFuzzer targets, ${ACMEZONE_FUZZ_SECONDS:-20} s each"
+  fuzz/run.sh "${ACMEZONE_FUZZ_SECONDS:-20}"
+else
+  stage "fuzzing skipped (ACMEZONE_SKIP_FUZZ=1)"
+fi
+
+stage "all stages passed in $((SECONDS - started)) s"

@@ -228,6 +228,9 @@ TEST_F(ResponderTest, SmallOutputBufferTruncatesSafely) {
 }
 
 TEST_F(ResponderTest, RespondAllocatesNothing) {
+#ifdef ACMEZONE_SANITIZED
+    GTEST_SKIP() << "allocation counting is off under sanitizers (they own the allocator)";
+#endif
     std::vector<Bytes> queries = lookup_queries();
     for (auto& query : error_queries()) queries.push_back(std::move(query));
     QuerySpec spec = q("many.acme.test", 16);
