@@ -51,25 +51,6 @@ core::Status del_label(MDB_txn* txn, const Store& store, std::string_view label)
     return core::Ok{};
 }
 
-// Every credential, read inside `txn`.
-core::Result<std::vector<core::Credential>> read_all(MDB_txn* txn, const Store& store) {
-    std::vector<core::Credential> out;
-    auto cursor = Cursor::open(txn, store.credentials_db());
-    if (!cursor) return std::move(cursor).error();
-    MDB_val k{};
-    MDB_val v{};
-    int rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        core::Credential c;
-        auto st = decode_credential({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size}, c);
-        if (!st) return make_error(Errc::store_error, "stored credential is unreadable: " + st.error().message);
-        out.push_back(std::move(c));
-        rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_NEXT);
-    }
-    if (rc != MDB_NOTFOUND) return lmdb_error(rc, "listing credentials");
-    return out;
-}
-
 std::string joined_labels(const core::Credential& c) {
     std::string out;
     for (const auto& l : c.labels) out += (out.empty() ? "" : ",") + l.name;
@@ -175,7 +156,7 @@ core::Result<CredentialView> CredentialAdmin::issue(const IssueRequest& request,
     {
         auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a credential write");
         if (!txn) return std::move(txn).error();
-        auto all = read_all(txn->get(), store_);
+        auto all = read_all_credentials(txn->get(), store_);
         if (!all) return std::move(all).error();
         std::map<std::string, core::Credential> changed;  // old credentials losing labels
         for (const auto& label : c.labels) {

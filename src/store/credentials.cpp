@@ -230,12 +230,9 @@ core::Result<bool> CredentialStore::touch(std::string_view username, std::int64_
     return true;
 }
 
-core::Result<std::vector<core::Credential>> CredentialStore::list() const {
+core::Result<std::vector<core::Credential>> read_all_credentials(MDB_txn* txn, const Store& store) {
     std::vector<core::Credential> out;
-    if (!store_.has_credentials()) return out;
-    auto txn = Txn::begin(store_.env(), nullptr, MDB_RDONLY, "starting a credential read");
-    if (!txn) return std::move(txn).error();
-    auto cursor = Cursor::open(txn->get(), store_.credentials_db());
+    auto cursor = Cursor::open(txn, store.credentials_db());
     if (!cursor) return std::move(cursor).error();
     MDB_val k{};
     MDB_val v{};
@@ -249,6 +246,13 @@ core::Result<std::vector<core::Credential>> CredentialStore::list() const {
     }
     if (rc != MDB_NOTFOUND) return lmdb_error(rc, "listing credentials");
     return out;
+}
+
+core::Result<std::vector<core::Credential>> CredentialStore::list() const {
+    if (!store_.has_credentials()) return std::vector<core::Credential>{};
+    auto txn = Txn::begin(store_.env(), nullptr, MDB_RDONLY, "starting a credential read");
+    if (!txn) return std::move(txn).error();
+    return read_all_credentials(txn->get(), store_);
 }
 
 }  // namespace acmezone::store

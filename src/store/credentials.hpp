@@ -29,6 +29,8 @@ core::Status decode_credential(std::span<const std::uint8_t> data, core::Credent
 // Reads one credential inside an open transaction into `out`; false when absent. For store
 // code that reads and writes credentials in one transaction (credential_admin).
 core::Result<bool> read_credential(MDB_txn* txn, const Store& store, std::string_view username, core::Credential& out);
+// Every credential, ordered by username, read inside an open transaction.
+core::Result<std::vector<core::Credential>> read_all_credentials(MDB_txn* txn, const Store& store);
 
 class CredentialStore {
 public:
