@@ -85,6 +85,30 @@ core::Result<core::CommitResult> commit(store::Store& store, const Config& confi
     return result;
 }
 
+// Applies one operation to the store; prints the error and returns nullopt on failure.
+std::optional<core::CommitResult> apply_operation(const Config& config, core::Operation op) {
+    auto store = open_store(config, false);
+    if (!store) return std::nullopt;
+    core::ChangeSet change;
+    change.operations.push_back(std::move(op));
+    auto result = commit(*store, config, std::move(change));
+    if (!result) {
+        std::cerr << "error: " << result.error().message << "\n";
+        return std::nullopt;
+    }
+    return result.value();
+}
+
+// VALUE as TXT RDATA; prints the error and returns nullopt when it cannot be one.
+std::optional<std::string> value_rdata(std::string_view value) {
+    auto rdata = core::txt_rdata_from_value(value);
+    if (!rdata) {
+        std::cerr << "error: VALUE: " << rdata.error().message << "\n";
+        return std::nullopt;
+    }
+    return std::move(rdata.value());
+}
+
 }  // namespace
 
 int run_record_add(const RecordArgs& args) {
@@ -98,22 +122,12 @@ int run_record_add(const RecordArgs& args) {
         return kExitUsage;
     }
     const std::string value = args.value.value_or("");
-    auto rdata = core::txt_rdata_from_value(value);
-    if (!rdata) {
-        std::cerr << "error: VALUE: " << rdata.error().message << "\n";
-        return kExitUsage;
-    }
+    auto rdata = value_rdata(value);
+    if (!rdata) return kExitUsage;
 
-    core::ChangeSet change;
-    change.operations.push_back(core::Operation{core::OpKind::add_rr, *owner, core::rrtype::TXT, zone.spec().txt_ttl,
-                                                std::move(rdata.value()), 0});
-    auto store = open_store(*config, false);
-    if (!store) return kExitFailure;
-    auto result = commit(*store, *config, std::move(change));
-    if (!result) {
-        std::cerr << "error: " << result.error().message << "\n";
-        return kExitFailure;
-    }
+    auto result = apply_operation(
+        *config, core::Operation{core::OpKind::add_rr, *owner, core::rrtype::TXT, zone.spec().txt_ttl, std::move(*rdata), 0});
+    if (!result) return kExitFailure;
     std::cout << "added " << owner->to_text() << " TXT " << quote_value(value) << " serial " << result->serial
               << (result->changed ? "" : " (already present)") << "\n";
     return kExitOk;
@@ -131,23 +145,13 @@ int run_record_del(const RecordArgs& args) {
     }
     core::Operation op{core::OpKind::delete_rrset, *owner, core::rrtype::TXT, 0, {}, 0};
     if (args.value) {
-        auto rdata = core::txt_rdata_from_value(*args.value);
-        if (!rdata) {
-            std::cerr << "error: VALUE: " << rdata.error().message << "\n";
-            return kExitUsage;
-        }
+        auto rdata = value_rdata(*args.value);
+        if (!rdata) return kExitUsage;
         op.kind = core::OpKind::delete_rr;
-        op.rdata = std::move(rdata.value());
+        op.rdata = std::move(*rdata);
     }
-    core::ChangeSet change;
-    change.operations.push_back(std::move(op));
-    auto store = open_store(*config, false);
-    if (!store) return kExitFailure;
-    auto result = commit(*store, *config, std::move(change));
-    if (!result) {
-        std::cerr << "error: " << result.error().message << "\n";
-        return kExitFailure;
-    }
+    auto result = apply_operation(*config, std::move(op));
+    if (!result) return kExitFailure;
     if (!result->changed) {
         std::cout << "nothing to delete at " << owner->to_text() << "\n";
         return kExitOk;
