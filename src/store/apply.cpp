@@ -71,17 +71,19 @@ core::Result<StoredRRset> decode_at(const std::string& raw, const core::Name& na
 
 // Writes `next` (or deletes the key when it holds no RR); true when it differs from `raw`.
 core::Result<bool> write_if_changed(MDB_txn* txn, MDB_dbi dbi, RecordKey& key, const core::Name& name,
-                                    const std::optional<std::string>& raw, const StoredRRset& next) {
+                                    const std::optional<std::string>& raw, const StoredRRset& next, ChangeDiff* diff) {
     MDB_val k = key.val();
     if (next.rrs.empty()) {
         if (!raw) return false;
         if (int rc = mdb_del(txn, dbi, &k, nullptr); rc != 0) return lmdb_error(rc, "deleting at " + name.to_text());
+        if (diff) diff->note(std::string(reinterpret_cast<const char*>(key.data), key.size), raw, std::nullopt);
         return true;
     }
     std::string encoded = encode_rrset(next);
     if (raw && *raw == encoded) return false;
     MDB_val v{encoded.size(), encoded.data()};
     if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != 0) return lmdb_error(rc, "writing at " + name.to_text());
+    if (diff) diff->note(std::string(reinterpret_cast<const char*>(key.data), key.size), raw, std::move(encoded));
     return true;
 }
 
@@ -186,7 +188,8 @@ core::Status check_prerequisites(MDB_txn* txn, MDB_dbi dbi, const core::Zone& zo
 
 // --- operations (RFC 2136 §3.4.2) ----------------------------------------------------
 
-core::Result<bool> add_rr(MDB_txn* txn, MDB_dbi dbi, const core::Zone& zone, const core::Operation& op, std::uint64_t now) {
+core::Result<bool> add_rr(MDB_txn* txn, MDB_dbi dbi, const core::Zone& zone, const core::Operation& op, std::uint64_t now,
+                          ChangeDiff* diff) {
     RecordKey key(op.name, op.type);
     auto raw = read_raw(txn, dbi, key, op.name);
     if (!raw) return std::move(raw).error();
@@ -207,10 +210,10 @@ core::Result<bool> add_rr(MDB_txn* txn, MDB_dbi dbi, const core::Zone& zone, con
     const std::uint32_t cap = zone.spec().max_txt_per_name;
     if (set.rrs.size() > cap)
         return make_error(Errc::invalid_argument, "too many TXT values at " + op.name.to_text() + " (at most " + std::to_string(cap) + ")");
-    return write_if_changed(txn, dbi, key, op.name, *raw, set);
+    return write_if_changed(txn, dbi, key, op.name, *raw, set, diff);
 }
 
-core::Result<bool> delete_rr(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op) {
+core::Result<bool> delete_rr(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op, ChangeDiff* diff) {
     RecordKey key(op.name, op.type);
     auto raw = read_raw(txn, dbi, key, op.name);
     if (!raw) return std::move(raw).error();
@@ -218,25 +221,33 @@ core::Result<bool> delete_rr(MDB_txn* txn, MDB_dbi dbi, const core::Operation& o
     auto set = decode_at(**raw, op.name);
     if (!set) return std::move(set).error();
     std::erase_if(set->rrs, [&](const StoredRR& rr) { return rr.rdata == op.rdata; });
-    return write_if_changed(txn, dbi, key, op.name, *raw, *set);
+    return write_if_changed(txn, dbi, key, op.name, *raw, *set, diff);
 }
 
-core::Result<bool> delete_rrset(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op) {
+core::Result<bool> delete_rrset(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op, ChangeDiff* diff) {
     if (op.type != core::rrtype::TXT) return false;  // only TXT is stored: nothing to delete
     RecordKey key(op.name, op.type);
+    std::optional<std::string> before;
+    if (diff) {
+        auto raw = read_raw(txn, dbi, key, op.name);
+        if (!raw) return std::move(raw).error();
+        before = std::move(*raw);
+    }
     MDB_val k = key.val();
     int rc = mdb_del(txn, dbi, &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb_error(rc, "deleting at " + op.name.to_text());
+    if (diff) diff->note(std::string(reinterpret_cast<const char*>(key.data), key.size), before, std::nullopt);
     return true;
 }
 
-core::Result<bool> delete_name(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op) {
+core::Result<bool> delete_name(MDB_txn* txn, MDB_dbi dbi, const core::Operation& op, ChangeDiff* diff) {
     // Every RRset at the name is one key in [name_key + 0x00 + 0x0000, name_key + 0x00 + 0xFFFF].
     std::uint8_t prefix[kMaxKeySize];
     std::size_t n = encode_name_key(bytes(op.name.canonical_wire()), prefix);
     prefix[n++] = 0x00;
     std::vector<std::string> keys;
+    std::vector<std::string> values;
     {
         auto cursor = Cursor::open(txn, dbi);
         if (!cursor) return std::move(cursor).error();
@@ -245,31 +256,68 @@ core::Result<bool> delete_name(MDB_txn* txn, MDB_dbi dbi, const core::Operation&
         int rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_SET_RANGE);
         while (rc == 0 && k.mv_size >= n && std::memcmp(k.mv_data, prefix, n) == 0) {
             keys.emplace_back(static_cast<const char*>(k.mv_data), k.mv_size);
+            if (diff) values.emplace_back(static_cast<const char*>(v.mv_data), v.mv_size);
             rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_NEXT);
         }
         if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "reading " + op.name.to_text());
     }
-    for (auto& key : keys) {
-        MDB_val k{key.size(), key.data()};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        MDB_val k{keys[i].size(), keys[i].data()};
         if (int rc = mdb_del(txn, dbi, &k, nullptr); rc != 0) return lmdb_error(rc, "deleting at " + op.name.to_text());
+        if (diff) diff->note(keys[i], values[i], std::nullopt);
     }
     return !keys.empty();
 }
 
 }  // namespace
 
+void ChangeDiff::note(std::string key, const std::optional<std::string>& before, std::optional<std::string> after) {
+    auto [it, inserted] = keys.try_emplace(std::move(key));
+    if (inserted) it->second.before = before;  // the value before the change set: the first touch saw it
+    it->second.after = std::move(after);
+}
+
+core::Status ChangeDiff::to_journal(std::vector<JournalRR>& deleted, std::vector<JournalRR>& added) const {
+    for (const auto& [key, values] : keys) {
+        std::string owner;
+        std::uint16_t type = 0;
+        if (!decode_record_key(bytes(key), owner, type)) return make_error(Errc::store_error, "journal: unreadable record key");
+        StoredRRset before;
+        StoredRRset after;
+        if (values.before) {
+            auto decoded = decode_rrset(bytes(*values.before));
+            if (!decoded) return std::move(decoded).error();
+            before = std::move(*decoded);
+        }
+        if (values.after) {
+            auto decoded = decode_rrset(bytes(*values.after));
+            if (!decoded) return std::move(decoded).error();
+            after = std::move(*decoded);
+        }
+        const bool ttl_changed = values.before && values.after && before.ttl != after.ttl;
+        const auto holds = [](const StoredRRset& set, const std::string& rdata) {
+            return std::any_of(set.rrs.begin(), set.rrs.end(), [&](const StoredRR& rr) { return rr.rdata == rdata; });
+        };
+        for (const auto& rr : before.rrs)
+            if (ttl_changed || !holds(after, rr.rdata)) deleted.push_back(JournalRR{owner, type, before.ttl, rr.rdata});
+        for (const auto& rr : after.rrs)
+            if (ttl_changed || !holds(before, rr.rdata)) added.push_back(JournalRR{owner, type, after.ttl, rr.rdata});
+    }
+    return core::Ok{};
+}
+
 core::Result<bool> apply_change_set(MDB_txn* txn, MDB_dbi records, const core::Zone& zone, const core::ChangeSet& change,
-                                    std::uint64_t now) {
+                                    std::uint64_t now, ChangeDiff* diff) {
     if (auto st = check_rules(zone, change); !st) return std::move(st).error();
     if (auto st = check_prerequisites(txn, records, zone, change); !st) return std::move(st).error();
     bool changed = false;
     for (const auto& op : change.operations) {
         core::Result<bool> step = false;
         switch (op.kind) {
-            case core::OpKind::add_rr: step = add_rr(txn, records, zone, op, now); break;
-            case core::OpKind::delete_rr: step = delete_rr(txn, records, op); break;
-            case core::OpKind::delete_rrset: step = delete_rrset(txn, records, op); break;
-            case core::OpKind::delete_name: step = delete_name(txn, records, op); break;
+            case core::OpKind::add_rr: step = add_rr(txn, records, zone, op, now, diff); break;
+            case core::OpKind::delete_rr: step = delete_rr(txn, records, op, diff); break;
+            case core::OpKind::delete_rrset: step = delete_rrset(txn, records, op, diff); break;
+            case core::OpKind::delete_name: step = delete_name(txn, records, op, diff); break;
         }
         if (!step) return std::move(step).error();
         changed = changed || *step;

@@ -88,12 +88,13 @@ const char* to_string(AuditKind kind) noexcept {
         case AuditKind::update: return "update";
         case AuditKind::delete_txt: return "delete_txt";
         case AuditKind::register_account: return "register";
+        case AuditKind::update_auth_failure: return "update_auth_failure";
     }
     return "unknown";
 }
 
 std::optional<AuditKind> parse_audit_kind(std::string_view text) noexcept {
-    for (std::uint8_t k = 1; k <= 9; ++k)
+    for (std::uint8_t k = 1; k <= kLastAuditKind; ++k)
         if (text == to_string(static_cast<AuditKind>(k))) return static_cast<AuditKind>(k);
     return std::nullopt;
 }
@@ -115,7 +116,7 @@ std::string encode_audit_event(const AuditEvent& e) {
 core::Status decode_audit_event(std::span<const std::uint8_t> d, AuditEvent& out) {
     if (d.size() < 2) return make_error(Errc::invalid_argument, "truncated audit event");
     if (d[0] != kAuditFormat) return make_error(Errc::invalid_argument, "audit event format " + std::to_string(d[0]) + " is unknown");
-    if (d[1] < 1 || d[1] > 9) return make_error(Errc::invalid_argument, "audit event kind " + std::to_string(d[1]) + " is unknown");
+    if (d[1] < 1 || d[1] > kLastAuditKind) return make_error(Errc::invalid_argument, "audit event kind " + std::to_string(d[1]) + " is unknown");
     out.kind = static_cast<AuditKind>(d[1]);
     std::size_t pos = 2;
     for (std::string* s : {&out.actor, &out.label, &out.source, &out.outcome, &out.detail})

@@ -34,7 +34,10 @@ enum class AuditKind : std::uint8_t {
     update = 7,
     delete_txt = 8,
     register_account = 9,  // "register"
+    update_auth_failure = 10,  // a failed X-Api-User/X-Api-Key check on /update
 };
+
+inline constexpr std::uint8_t kLastAuditKind = 10;
 
 const char* to_string(AuditKind kind) noexcept;
 std::optional<AuditKind> parse_audit_kind(std::string_view text) noexcept;

@@ -89,7 +89,9 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (int rc = mdb_env_set_maxreaders(store->env_, options.max_readers); rc != 0) return lmdb_error(rc, "setting maxreaders");
     // MDB_NOTLS: a Snapshot is an object reused across batches and may move between threads.
     // No MDB_NOSYNC/MDB_NOMETASYNC: a commit must be on disk before a caller hears success.
-    unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+    // MDB_NORDAHEAD: lookups are random; the kernel's read-ahead would map pages of the audit
+    // log and journal around each record page and count them in the resident set.
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (options.read_only ? MDB_RDONLY : 0u);
     if (int rc = mdb_env_open(store->env_, options.path.c_str(), flags, 0600); rc != 0)
         return lmdb_error(rc, "opening " + options.path.string());
 
@@ -106,10 +108,11 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
             return core::make_error(core::Errc::store_error, "store at " + options.path.string() + " was never initialised (no meta database)");
         return lmdb_error(rc, "opening the meta database");
     }
-    // Credentials, their labels, TSIG keys and the audit log. Schema v1 has them from the
+    // Credentials, their labels, TSIG keys, the audit log and the IXFR journal. Schema v1 has them from the
     // start; a read-only open of a store written before they existed simply sees none.
     for (auto [name, dbi] : {std::pair{"credentials", &store->credentials_}, std::pair{"labels", &store->labels_},
-                             std::pair{"tsig_keys", &store->tsig_keys_}, std::pair{"audit", &store->audit_}}) {
+                             std::pair{"tsig_keys", &store->tsig_keys_}, std::pair{"audit", &store->audit_},
+                             std::pair{"journal", &store->journal_}}) {
         if (int rc = mdb_dbi_open(txn->get(), name, db_flags, dbi); rc != 0) {
             if (rc == MDB_NOTFOUND && options.read_only) continue;
             return lmdb_error(rc, std::string("opening the ") + name + " database");

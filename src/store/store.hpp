@@ -40,6 +40,7 @@ public:
     MDB_dbi labels_db() const noexcept { return labels_; }            // lower-case label -> username
     MDB_dbi tsig_keys_db() const noexcept { return tsig_keys_; }      // canonical key name -> key (store/tsig_keys)
     MDB_dbi audit_db() const noexcept { return audit_; }              // time-ordered audit events (store/audit)
+    MDB_dbi journal_db() const noexcept { return journal_; }          // commit-ordered serial steps for IXFR (store/journal); 0 if absent (read-only open)
     // False only for a read-only open of a store written before credentials existed.
     bool has_credentials() const noexcept { return credentials_ != 0 && labels_ != 0; }
     // The server's key for hashing credential secrets (core/secret_hash), created with the
@@ -61,6 +62,7 @@ private:
     MDB_dbi labels_ = 0;
     MDB_dbi tsig_keys_ = 0;
     MDB_dbi audit_ = 0;
+    MDB_dbi journal_ = 0;
     std::array<std::uint8_t, 32> hash_key_{};
     std::size_t hash_key_size_ = 0;
 };

@@ -1,9 +1,13 @@
 #include "store/writer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <iterator>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "store/apply.hpp"
@@ -29,7 +33,10 @@ std::uint64_t unix_now() {
 struct Group {
     std::vector<std::optional<Outcome>> outcomes;
     bool out_of_room = false;
+    std::optional<std::uint32_t> moved_to;  // the serial after a durable commit that moved it
 };
+
+constexpr std::size_t kJournalTrimBudget = 64;  // entries dropped per commit at most: keeps commits short
 
 std::uint64_t unix_now_ns() {
     return static_cast<std::uint64_t>(
@@ -59,7 +66,7 @@ AuditEvent update_event(const core::Zone& zone, const core::ChangeSet& change, s
 // failing change set rolls back alone. Outcomes are final only if the commit succeeded;
 // otherwise every change set gets the commit's error.
 Group commit_group(Store& store, const core::Zone& zone, const std::vector<const core::ChangeSet*>& changes,
-                   const AuditRetention* prune) {
+                   const AuditRetention* prune, const WriterOptions& options) {
     Group group;
     group.outcomes.resize(changes.size());
     auto fail_all = [&](const core::Error& error) {
@@ -76,13 +83,16 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
             fail_all(lmdb_error(rc, "reading the serial"));
             return group;
         }
+        const std::uint32_t first_serial = serial;
         for (std::size_t i = 0; i < changes.size(); ++i) {
             auto nested = Txn::begin(store.env(), outer->get(), 0, "starting a nested transaction");
             if (!nested) {
                 group.outcomes[i].emplace(nested.error());
                 continue;
             }
-            auto changed = apply_change_set(nested->get(), store.records_db(), zone, *changes[i], unix_now());
+            const std::uint64_t now = unix_now();
+            ChangeDiff diff;
+            auto changed = apply_change_set(nested->get(), store.records_db(), zone, *changes[i], now, &diff);
             if (!changed) {
                 nested->abort();  // leaves the outer transaction as it was; the failure is still audited
                 AuditEvent failed = update_event(zone, *changes[i], "failed", "error=\"" + changed.error().message + "\"");
@@ -90,12 +100,29 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
                 group.outcomes[i].emplace(std::move(changed).error());
                 continue;
             }
-            // RFC 1982: serial arithmetic wraps modulo 2^32.
-            const std::uint32_t next = *changed ? serial + 1u : serial;
+            // What secondaries see: the RRs that left and entered the zone. Rewrites that leave
+            // the zone as it was (a value deleted and added back) move no serial.
+            JournalEntry step;
+            if (auto st = diff.to_journal(step.deleted, step.added); !st) {
+                group.outcomes[i].emplace(std::move(st).error());
+                continue;
+            }
+            *changed = *changed && (!step.deleted.empty() || !step.added.empty());
+            const std::uint32_t next = *changed ? next_serial(serial, options.serial_policy, now) : serial;
             if (*changed) {
                 if (int rc = write_meta_u32(nested->get(), store.meta_db(), kMetaSerial, next); rc != 0) {
                     group.outcomes[i].emplace(lmdb_error(rc, "writing the serial"));
                     continue;
+                }
+                // The journal step commits with the change or not at all (RFC 1995 needs both).
+                if (options.journal.enabled && store.journal_db() != 0) {
+                    step.serial_from = serial;
+                    step.serial_to = next;
+                    step.committed_at = now;
+                    if (auto st = append_journal(nested->get(), store.journal_db(), store.meta_db(), step); !st) {
+                        group.outcomes[i].emplace(std::move(st).error());
+                        continue;
+                    }
                 }
             }
             // The audit event commits with the change or not at all.
@@ -112,6 +139,12 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
             serial = next;
             group.outcomes[i].emplace(core::CommitResult{serial, *changed});
         }
+        if (store.journal_db() != 0 && serial != first_serial) {
+            // Bounds, a few entries per commit; a long backlog shrinks over the next commits.
+            auto trimmed = trim_journal(outer->get(), store.journal_db(), store.meta_db(), options.journal, unix_now(),
+                                        kJournalTrimBudget);
+            if (!trimmed) logger()->warn("event=journal_trim outcome=failed error=\"{}\"", trimmed.error().message);
+        }
         if (prune != nullptr) {
             // Retention, bounded so that this batch's callers do not wait long for it.
             auto pruned = prune_audit(outer->get(), store.audit_db(), *prune, unix_now_ns(), 1000);
@@ -121,6 +154,8 @@ Group commit_group(Store& store, const core::Zone& zone, const std::vector<const
         if (int rc = outer->commit_rc(); rc != 0) {
             group.out_of_room = (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) && changes.size() > 1;
             fail_all(lmdb_error(rc, "committing a batch"));
+        } else if (serial != first_serial) {
+            group.moved_to = serial;
         }
     } catch (const std::exception& e) {
         fail_all(core::make_error(core::Errc::internal, std::string("writer: ") + e.what()));
@@ -140,6 +175,17 @@ void complete(CommitCallback& done, Outcome outcome) noexcept {
 }
 
 }  // namespace
+
+std::uint32_t next_serial(std::uint32_t old, SerialPolicy policy, std::uint64_t now) noexcept {
+    // RFC 1982 §3.1: addition wraps modulo 2^32.
+    const std::uint32_t step = old + 1u;
+    if (policy == SerialPolicy::increment) return step;
+    // §3.2: `clock` is greater than `step` when it is ahead by less than 2^31. Otherwise (the
+    // clock is behind, e.g. many updates in one second or a clock set back) keep counting.
+    const auto clock = static_cast<std::uint32_t>(now);
+    const std::uint32_t ahead = clock - step;
+    return (ahead != 0 && ahead < 0x80000000u) ? clock : step;
+}
 
 Writer::Writer(Store& store, std::shared_ptr<const core::Zone> zone, WriterOptions options)
     : store_(store), options_(options), zone_(std::move(zone)) {
@@ -168,9 +214,79 @@ std::future<core::Result<core::CommitResult>> Writer::submit(core::ChangeSet cha
     return future;
 }
 
+namespace {
+
+// The static RRs of a zone as journal RRs (owner canonical), sorted for comparison.
+std::vector<JournalRR> static_rrs(const core::Zone& zone) {
+    std::vector<JournalRR> out;
+    for (const core::RRset* set : zone.all_rrsets())
+        for (const auto& rdata : set->rdatas) out.push_back(JournalRR{std::string(set->owner.canonical_wire()), set->type, set->ttl, rdata});
+    std::sort(out.begin(), out.end(), [](const JournalRR& a, const JournalRR& b) {
+        return std::tie(a.owner, a.type, a.ttl, a.rdata) < std::tie(b.owner, b.type, b.ttl, b.rdata);
+    });
+    return out;
+}
+
+}  // namespace
+
 void Writer::set_zone(std::shared_ptr<const core::Zone> zone) {
+    std::shared_ptr<const core::Zone> old;
+    CommitListener listener;
+    {
+        std::lock_guard lock(mutex_);
+        old = std::exchange(zone_, zone);
+        listener = commit_listener_;
+    }
+    if (!old || !zone) return;
+    // Secondaries learn of a change only through the serial: static records or SOA fields that
+    // differ after a reload are one serial step of their own, journaled like any change.
+    JournalEntry step;
+    const auto before = static_rrs(*old);
+    const auto after = static_rrs(*zone);
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(step.deleted),
+                        [](const JournalRR& a, const JournalRR& b) { return std::tie(a.owner, a.type, a.ttl, a.rdata) < std::tie(b.owner, b.type, b.ttl, b.rdata); });
+    std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(step.added),
+                        [](const JournalRR& a, const JournalRR& b) { return std::tie(a.owner, a.type, a.ttl, a.rdata) < std::tie(b.owner, b.type, b.ttl, b.rdata); });
+    const bool soa_changed = old->soa_rdata(0) != zone->soa_rdata(0) || old->spec().soa.ttl != zone->spec().soa.ttl ||
+                             !(old->apex() == zone->apex());
+    if (step.deleted.empty() && step.added.empty() && !soa_changed) return;
+    // Its own write transaction: LMDB orders it with the writer thread's batches.
+    std::uint32_t serial = 0;
+    auto txn = Txn::begin(store_.env(), nullptr, 0, "starting a zone-change transaction");
+    core::Status status = core::Ok{};
+    if (!txn) {
+        status = std::move(txn).error();
+    } else if (int rc = read_meta_u32(txn->get(), store_.meta_db(), kMetaSerial, serial); rc != 0 && rc != MDB_NOTFOUND) {
+        status = lmdb_error(rc, "reading the serial");
+    } else {
+        step.serial_from = serial;
+        step.serial_to = next_serial(serial, options_.serial_policy, unix_now());
+        step.committed_at = unix_now();
+        if (int w = write_meta_u32(txn->get(), store_.meta_db(), kMetaSerial, step.serial_to); w != 0)
+            status = lmdb_error(w, "writing the serial");
+        else if (!(old->apex() == zone->apex()) || !options_.journal.enabled || store_.journal_db() == 0)
+            status = core::Ok{};  // another zone altogether: no IXFR across it (secondaries take AXFR)
+        else
+            status = append_journal(txn->get(), store_.journal_db(), store_.meta_db(), step);
+        if (status) status = txn->commit("committing a zone change");
+    }
+    if (!status) {
+        logger()->error("event=zone_change_serial outcome=failed error=\"{}\"", status.error().message);
+        return;
+    }
+    logger()->info("event=zone_change_serial serial={} deleted={} added={}", step.serial_to, step.deleted.size(), step.added.size());
+    if (listener) {
+        try {
+            listener(step.serial_to);
+        } catch (const std::exception& e) {
+            logger()->error("event=commit_listener_threw error=\"{}\"", e.what());
+        }
+    }
+}
+
+void Writer::set_commit_listener(CommitListener listener) {
     std::lock_guard lock(mutex_);
-    zone_ = std::move(zone);
+    commit_listener_ = std::move(listener);
 }
 
 void Writer::stop() {
@@ -182,6 +298,16 @@ void Writer::stop() {
     // Never join from the writer thread itself (a callback calling stop()).
     std::lock_guard join_lock(join_mutex_);
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+WriterStats Writer::stats() const {
+    WriterStats s;
+    s.commits = commits_.load(std::memory_order_relaxed);
+    s.change_sets_ok = change_sets_ok_.load(std::memory_order_relaxed);
+    s.change_sets_failed = change_sets_failed_.load(std::memory_order_relaxed);
+    s.batch_size = batch_size_.snapshot();
+    s.commit_seconds = commit_seconds_.snapshot();
+    return s;
 }
 
 void Writer::run() {
@@ -210,10 +336,13 @@ void Writer::run() {
 
 void Writer::apply_batch(std::deque<Pending>& batch) {
     std::shared_ptr<const core::Zone> zone;
+    CommitListener listener;
     {
         std::lock_guard lock(mutex_);
         zone = zone_;
+        listener = commit_listener_;
     }
+    std::optional<std::uint32_t> moved_to;
     std::vector<std::optional<Outcome>> outcomes;
     if (!zone) {
         outcomes.resize(batch.size());
@@ -226,13 +355,23 @@ void Writer::apply_batch(std::deque<Pending>& batch) {
         const auto now = std::chrono::steady_clock::now();
         const bool prune = now - last_prune_ >= std::chrono::minutes(1);
         if (prune) last_prune_ = now;
-        Group group = commit_group(store_, *zone, changes, prune ? &options_.audit : nullptr);
+        // Metrics: one transaction, from its start to the durable commit.
+        const auto timed_commit = [&](const std::vector<const core::ChangeSet*>& part, const AuditRetention* retention) {
+            const auto started = std::chrono::steady_clock::now();
+            Group done = commit_group(store_, *zone, part, retention, options_);
+            if (done.moved_to) moved_to = done.moved_to;
+            commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            batch_size_.observe(static_cast<double>(part.size()));
+            commits_.fetch_add(1, std::memory_order_relaxed);
+            return done;
+        };
+        Group group = timed_commit(changes, prune ? &options_.audit : nullptr);
         if (group.out_of_room) {
             // The batch did not fit as a whole; one transaction each lets those that fit
             // through and gives the others store_full. Nothing of the failed batch was written.
             logger()->warn("event=batch_map_full size={} action=retry_singly", changes.size());
             for (std::size_t i = 0; i < changes.size(); ++i) {
-                Group single = commit_group(store_, *zone, {changes[i]}, nullptr);
+                Group single = timed_commit({changes[i]}, nullptr);
                 group.outcomes[i] = std::move(single.outcomes[0]);
             }
         }
@@ -242,6 +381,15 @@ void Writer::apply_batch(std::deque<Pending>& batch) {
     for (const auto& o : outcomes)
         if (!o || !o->ok()) ++failed;
     if (failed > 0) logger()->debug("event=batch_done size={} failed={}", batch.size(), failed);
+    change_sets_failed_.fetch_add(failed, std::memory_order_relaxed);
+    if (moved_to && listener) {
+        try {
+            listener(*moved_to);  // once per group commit, after it is durable
+        } catch (const std::exception& e) {
+            logger()->error("event=commit_listener_threw error=\"{}\"", e.what());
+        }
+    }
+    change_sets_ok_.fetch_add(batch.size() - std::min(failed, batch.size()), std::memory_order_relaxed);
     for (std::size_t i = 0; !batch.empty(); ++i) {
         Pending p = std::move(batch.front());
         batch.pop_front();

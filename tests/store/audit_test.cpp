@@ -37,7 +37,11 @@ TEST_F(AuditTest, EncodingRoundTripsAndRejectsUnknownVersions) {
     EXPECT_FALSE(decode_audit_event({reinterpret_cast<const std::uint8_t*>(cut.data()), cut.size()}, back));
     EXPECT_EQ(parse_audit_kind("register"), AuditKind::register_account);
     EXPECT_EQ(parse_audit_kind("admin_auth_failure"), AuditKind::admin_auth_failure);
+    EXPECT_EQ(parse_audit_kind("update_auth_failure"), AuditKind::update_auth_failure);
     EXPECT_FALSE(parse_audit_kind("nope"));
+    std::string unknown_kind = encoded;
+    unknown_kind[1] = static_cast<char>(kLastAuditKind + 1);
+    EXPECT_FALSE(decode_audit_event({reinterpret_cast<const std::uint8_t*>(unknown_kind.data()), unknown_kind.size()}, back));
 }
 
 TEST_F(AuditTest, AppendsInOrderAndPagesWithACursor) {
