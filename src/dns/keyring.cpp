@@ -10,6 +10,7 @@ namespace acmezone::dns {
 bool Grant::may_write(const core::Name& owner, std::uint16_t type, const core::Zone& zone) const noexcept {
     switch (kind) {
     case Kind::credential: return core::may_write(credential, owner, type, zone);
+    case Kind::none: return false;
     case Kind::zone:
         return type == core::rrtype::TXT && owner.is_at_or_below(zone.apex()) && !zone.is_reserved_owner(owner);
     case Kind::names:
@@ -27,8 +28,9 @@ std::optional<core::Name> Grant::alias_owner(const core::Name& requested, const 
     return core::alias_owner(credential, requested, zone);
 }
 
-Keyring::Keyring(std::vector<ConfigTsigKey> config_keys, store::Store* store, bool allow_hmac_md5)
-    : config_keys_(std::move(config_keys)), store_(store), allow_md5_(allow_hmac_md5) {}
+Keyring::Keyring(std::vector<ConfigTsigKey> config_keys, store::Store* store, bool allow_hmac_md5,
+                 std::vector<TsigKeyMaterial> query_only_keys)
+    : config_keys_(std::move(config_keys)), query_only_keys_(std::move(query_only_keys)), store_(store), allow_md5_(allow_hmac_md5) {}
 
 core::Result<bool> Keyring::find(const core::Name& name, ResolvedKey& out) const {
     for (const auto& configured : config_keys_) {
@@ -39,6 +41,14 @@ core::Result<bool> Keyring::find(const core::Name& name, ResolvedKey& out) const
         out.grant.kind = configured.zone_wide ? Grant::Kind::zone : Grant::Kind::names;
         out.grant.names = configured.names;
         out.grant.actor = "tsig:" + name.to_canonical_text();
+        return true;
+    }
+    for (const auto& key : query_only_keys_) {
+        if (!(key.name == name)) continue;
+        out.key = key;
+        out.grant = Grant{};
+        out.grant.kind = Grant::Kind::none;
+        out.grant.actor = "xfr:" + name.to_canonical_text();
         return true;
     }
     if (store_ == nullptr) return false;

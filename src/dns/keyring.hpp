@@ -29,7 +29,7 @@ struct ConfigTsigKey {
 
 // What a verified key may do.
 struct Grant {
-    enum class Kind { zone, names, credential };
+    enum class Kind { zone, names, credential, none };  // none: a zone-transfer key, signs queries only
     Kind kind = Kind::names;
     std::vector<core::Name> names;  // Kind::names
     core::Credential credential;    // Kind::credential
@@ -50,7 +50,10 @@ struct ResolvedKey {
 class Keyring {
 public:
     // `store` may be null (config keys only). hmac-md5 keys are unknown unless allowed.
-    Keyring(std::vector<ConfigTsigKey> config_keys, store::Store* store, bool allow_hmac_md5);
+    // `query_only_keys` ([[dns.transfer_keys]]) verify signed queries (a secondary's SOA
+    // check) but write nothing: their grant is Kind::none, so an UPDATE signed with one is REFUSED.
+    Keyring(std::vector<ConfigTsigKey> config_keys, store::Store* store, bool allow_hmac_md5,
+            std::vector<TsigKeyMaterial> query_only_keys = {});
 
     // False when no usable key has this name (unknown, md5 not allowed, or a stored key whose
     // credential is gone): the caller answers BADKEY. Errors are store failures.
@@ -58,6 +61,7 @@ public:
 
 private:
     std::vector<ConfigTsigKey> config_keys_;
+    std::vector<TsigKeyMaterial> query_only_keys_;
     store::Store* store_;
     bool allow_md5_;
 };

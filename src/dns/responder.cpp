@@ -174,7 +174,16 @@ std::uint16_t answer_query(const core::Zone& zone, const store::Snapshot& snapsh
 
 }  // namespace
 
-Responder::Responder(std::shared_ptr<const core::Zone> zone) : zone_(std::move(zone)) {}
+Responder::Responder(std::shared_ptr<const core::Zone> zone) : current_(zone.get()) { zones_.push_back(std::move(zone)); }
+
+void Responder::set_zone(std::shared_ptr<const core::Zone> zone) {
+    if (!zone) return;
+    std::lock_guard lock(zones_mutex_);
+    const core::Zone* next = zone.get();
+    zones_.push_back(std::move(zone));
+    // Release: a query that loads the new pointer sees the zone fully built.
+    current_.store(next, std::memory_order_release);
+}
 
 std::size_t Responder::respond(std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
                                const store::Snapshot& snapshot) const noexcept {
@@ -196,7 +205,7 @@ std::size_t Responder::respond(std::span<const std::uint8_t> query, std::span<st
     const Verdict verdict = check_query(error, q, edns_ok, transport);
     std::uint16_t rc = rcode_for(verdict);
     if (verdict == Verdict::answer || verdict == Verdict::ixfr_soa || verdict == Verdict::refused)
-        rc = answer_query(*zone_, snapshot, q, verdict, transport, w);
+        rc = answer_query(zone(), snapshot, q, verdict, transport, w);  // one load per query
     w.set_flags(static_cast<std::uint16_t>(w.flags() | (rc & 0x0f)));
     if (edns_ok) w.add_opt(static_cast<std::uint16_t>(kMaxUdpPayload), static_cast<std::uint8_t>(rc >> 4), q.edns.do_bit);
     return w.finish();

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dns/transfer_service.hpp"
 #include "dns/tsig.hpp"
 #include "dns/update_service.hpp"
 #include "store/snapshot.hpp"
@@ -43,6 +45,7 @@ namespace {
 
 constexpr std::size_t kInitialReadBuffer = 512;          // grows to 2 + the message length when needed
 constexpr std::size_t kMaxQueuedBytes = 256 * 1024;      // responses a slow reader may leave queued before we stop reading
+constexpr std::size_t kMaxGather = 64;                    // answers per gathered write (writev takes 64 buffers at once in Asio)
 constexpr std::chrono::milliseconds kAcceptRetry{100};   // out of descriptors or memory: try again later, do not spin
 
 std::string format_endpoint(const tcp::endpoint& e) {
@@ -72,6 +75,7 @@ struct TcpServer::Impl {
     std::shared_ptr<const Responder> responder;
     TcpOptions options;
     std::shared_ptr<UpdateService> updates;  // UPDATE and TSIG: answered later, in order
+    std::shared_ptr<TransferService> transfers;  // AXFR and IXFR: answered later, in order
     asio::io_context io{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread thread;
@@ -91,6 +95,7 @@ struct TcpServer::Impl {
     std::atomic<std::uint64_t> timed_out{0};
     std::atomic<std::uint64_t> queries{0};
     std::atomic<std::uint64_t> responses{0};
+    QueryCounters query_counters;  // written on the io thread only
 };
 
 class TcpServer::Impl::Connection : public std::enable_shared_from_this<Connection> {
@@ -102,6 +107,7 @@ public:
 
     void start() {
         idle_since_ = Clock::now();
+        gather_.reserve(kMaxGather);
         pump();
     }
 
@@ -144,6 +150,10 @@ private:
 
     // Cuts complete messages out of the read buffer and answers them in order.
     void process() {
+        struct EndSnapshot {  // answer() begins the pass's read transaction; it ends here, whatever happens
+            store::Snapshot& snapshot;
+            ~EndSnapshot() { snapshot.end(); }
+        } end_snapshot{server_.snapshot};
         std::size_t offset = 0;
         while (!finishing_ && queued_bytes_ < kMaxQueuedBytes && used_ - offset >= 2) {
             const std::size_t length = message_length(offset);
@@ -159,6 +169,7 @@ private:
                 finishing_ = true;  // RFC 7766 §6.2.3: the server may close; answers already queued still go out
             }
         }
+        if (!writing_ && !write_queue_.empty()) write();  // the answers of this pass, gathered
         if (offset > 0) {
             std::memmove(read_buffer_.data(), read_buffer_.data() + offset, used_ - offset);
             used_ -= offset;
@@ -176,20 +187,26 @@ private:
 
     void answer(std::span<const std::uint8_t> query) {
         server_.queries.fetch_add(1, std::memory_order_relaxed);
+        if (server_.transfers && is_transfer_query(query)) {
+            hand_off_transfer(query);
+            return;
+        }
         if (server_.updates && needs_signed_path(query)) {
             hand_off(query);
             return;
         }
+        // One read transaction for the queries of one process() pass (it ends it), as a UDP
+        // worker has one per recvmmsg batch: renewing it per query cost more than the lookup.
         store::Snapshot& snapshot = server_.snapshot;
-        if (!snapshot.begin()) {  // no consistent view of the data: let the client retry elsewhere
+        if (!snapshot.active() && !snapshot.begin()) {  // no consistent view of the data: let the client retry elsewhere
             finishing_ = true;
             return;
         }
         std::vector<std::uint8_t>& out = server_.response;
         const std::size_t length = server_.responder->respond(
             query, std::span<std::uint8_t>(out.data() + 2, kMaxMessage), Transport::tcp, snapshot);
-        snapshot.end();
         if (length == 0 || length > kMaxMessage) return;  // nothing to say; the connection stays open
+        server_.query_counters.count(std::span<const std::uint8_t>(out.data() + 2, length));
         out[0] = static_cast<std::uint8_t>(length >> 8);
         out[1] = static_cast<std::uint8_t>(length & 0xff);
         try {
@@ -200,23 +217,38 @@ private:
         }
         queued_bytes_ += 2 + length;
         server_.responses.fetch_add(1, std::memory_order_relaxed);
-        if (!writing_) write();
     }
 
-    // An UPDATE or signed message: a placeholder keeps its place in the answer order (RFC 7766
-    // §7: UPDATEs are applied in the order received, since the update service and the writer
-    // are FIFO); the answer is filled in on the io thread when the service replies.
-    void hand_off(std::span<const std::uint8_t> query) {
+    // A placeholder keeps an answer's place in the answer order (RFC 7766 §7: UPDATEs are
+    // applied in the order received, since the update service and the writer are FIFO); 0 when
+    // out of memory (the connection then finishes).
+    std::uint64_t reserve_answer_slot() {
         const std::uint64_t seq = ++next_seq_;
         try {
             write_queue_.push_back(Queued{{}, false, seq});
         } catch (const std::bad_alloc&) {
             finishing_ = true;
-            return;
+            return 0;
         }
+        return seq;
+    }
+
+    // Fills the slot `seq` with framed bytes on the io thread; callable from any thread.
+    std::function<void(std::vector<std::uint8_t>)> slot_filler(std::uint64_t seq) {
         std::weak_ptr<Connection> weak = weak_from_this();
         asio::io_context& io = server_.io;
-        auto deliver = [weak, &io, seq](std::span<const std::uint8_t> reply) {
+        return [weak, &io, seq](std::vector<std::uint8_t> framed) {
+            asio::post(io, [weak, seq, framed = std::move(framed)]() mutable {
+                if (auto self = weak.lock()) self->fill(seq, std::move(framed));
+            });
+        };
+    }
+
+    // An UPDATE or signed message, answered by the update service when it has committed.
+    void hand_off(std::span<const std::uint8_t> query) {
+        const std::uint64_t seq = reserve_answer_slot();
+        if (seq == 0) return;
+        auto deliver = [fill_slot = slot_filler(seq)](std::span<const std::uint8_t> reply) {
             std::vector<std::uint8_t> framed;
             if (!reply.empty() && reply.size() <= kMaxMessage) {
                 framed.resize(2 + reply.size());
@@ -224,14 +256,26 @@ private:
                 framed[1] = static_cast<std::uint8_t>(reply.size() & 0xff);
                 std::memcpy(framed.data() + 2, reply.data(), reply.size());
             }
-            asio::post(io, [weak, seq, framed = std::move(framed)]() mutable {
-                if (auto self = weak.lock()) self->fill(seq, std::move(framed));
-            });
+            fill_slot(std::move(framed));
         };
         const auto peer = peer_.to_string();
         if (!server_.updates->post(query, Transport::tcp, peer, deliver)) {
             std::uint8_t reply[kHeaderSize];
             deliver({reply, UpdateService::write_servfail(query, reply)});
+        }
+    }
+
+    // A zone transfer: like hand_off, but the answer is several framed messages in one piece.
+    void hand_off_transfer(std::span<const std::uint8_t> query) {
+        const std::uint64_t seq = reserve_answer_slot();
+        if (seq == 0) return;
+        auto deliver = slot_filler(seq);
+        if (!server_.transfers->post(query, peer_.to_string(), deliver)) {
+            std::uint8_t reply[2 + kHeaderSize];
+            const std::size_t n = UpdateService::write_servfail(query, std::span<std::uint8_t>(reply + 2, kHeaderSize));
+            reply[0] = 0;
+            reply[1] = static_cast<std::uint8_t>(n);
+            deliver(n > 0 ? std::vector<std::uint8_t>(reply, reply + 2 + n) : std::vector<std::uint8_t>{});
         }
     }
 
@@ -273,22 +317,33 @@ private:
         pump();
     }
 
+    // Writes the ready answers at the front of the queue with one gathered write: pipelined
+    // queries cost one send for many answers. They stay in the queue (and their bytes where
+    // they are: fill() only touches placeholders behind them) until the write completes.
     void write() {
-        if (!write_queue_.front().ready) return;  // an update's answer is still on its way
+        gather_.clear();
+        for (const Queued& queued : write_queue_) {
+            if (!queued.ready || gather_.size() == kMaxGather) break;  // an update's answer is still on its way
+            gather_.push_back(asio::buffer(queued.bytes));
+        }
+        if (gather_.empty()) return;
         writing_ = true;
-        asio::async_write(socket_, asio::buffer(write_queue_.front().bytes),
-                          [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_written(ec); });
+        asio::async_write(socket_, gather_, [self = shared_from_this(), count = gather_.size()](const error_code& ec, std::size_t) {
+            self->on_written(ec, count);
+        });
     }
 
-    void on_written(const error_code& ec) {
+    void on_written(const error_code& ec, std::size_t count) {
         writing_ = false;
         if (closed_) return;
         if (ec) {
             close();
             return;
         }
-        queued_bytes_ -= write_queue_.front().bytes.size();
-        write_queue_.pop_front();
+        for (std::size_t i = 0; i < count; ++i) {
+            queued_bytes_ -= write_queue_.front().bytes.size();
+            write_queue_.pop_front();
+        }
         if (!write_queue_.empty()) write();
         pump();
     }
@@ -340,6 +395,7 @@ private:
         std::uint64_t seq = 0;
     };
     std::deque<Queued> write_queue_;
+    std::vector<asio::const_buffer> gather_;  // the buffers of the write under way (see write())
     std::uint64_t next_seq_ = 0;
     std::size_t queued_bytes_ = 0;
     unsigned queries_ = 0;
@@ -424,6 +480,8 @@ TcpServer::TcpServer(const store::Store& store, std::shared_ptr<const Responder>
 TcpServer::~TcpServer() { stop(); }
 
 void TcpServer::set_update_service(std::shared_ptr<UpdateService> service) { impl_->updates = std::move(service); }
+
+void TcpServer::set_transfer_service(std::shared_ptr<TransferService> service) { impl_->transfers = std::move(service); }
 
 core::Status TcpServer::start(const std::vector<Endpoint>& endpoints) {
     Impl& im = *impl_;
@@ -515,6 +573,7 @@ TcpStats TcpServer::stats() const noexcept {
     s.timed_out = im.timed_out.load(std::memory_order_relaxed);
     s.queries = im.queries.load(std::memory_order_relaxed);
     s.responses = im.responses.load(std::memory_order_relaxed);
+    im.query_counters.add_to(s.answers);
     return s;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/result.hpp"
 #include "dns/endpoint.hpp"
+#include "dns/query_stats.hpp"
 #include "dns/responder.hpp"
 #include "store/store.hpp"
 
@@ -23,7 +24,9 @@ struct TcpOptions {
     std::chrono::milliseconds read_timeout{5000};   // one message must arrive within this once started
     unsigned max_connections = 1024;
     unsigned max_connections_per_ip = 64;
-    unsigned max_queries_per_connection = 10000;
+    // No cap by default, as in Knot and NSD: pipelining is already bounded by the bytes of
+    // answers queued per connection, and closing a busy connection makes clients resend.
+    unsigned max_queries_per_connection = 0;
     int listen_backlog = 1024;
 };
 
@@ -34,9 +37,11 @@ struct TcpStats {
     std::uint64_t timed_out = 0;  // connections closed by the idle or read timeout
     std::uint64_t queries = 0;    // messages read
     std::uint64_t responses = 0;  // responses queued for writing
+    QueryStats answers;           // responses the Responder wrote, by type and RCODE (dns/query_stats)
 };
 
 class UpdateService;
+class TransferService;
 
 class TcpServer {
 public:
@@ -48,6 +53,9 @@ public:
     // Before start(): UPDATEs and TSIG-signed messages go to `service` (dns/update_service);
     // their answers keep the connection's order. Stop the service before stop().
     void set_update_service(std::shared_ptr<UpdateService> service);
+    // Before start(): AXFR and IXFR queries go to `service` (dns/transfer_service), signed or
+    // not; their answers keep the connection's order. Without one they get NOTIMP.
+    void set_transfer_service(std::shared_ptr<TransferService> service);
 
     TcpStats stats() const noexcept;
     // The addresses actually listened on, in the order given to start(); a port 0 is

@@ -193,7 +193,7 @@ namespace {
 // The MAC with the header's ID and ARCOUNT replaced (no copy of the message is made).
 std::size_t mac_impl(const TsigKeyMaterial& key, std::span<const std::uint8_t> prior_mac, bool has_prior,
                      std::span<const std::uint8_t> message, std::uint16_t original_id, std::uint16_t arcount,
-                     const TsigVariables& vars, std::array<std::uint8_t, kMaxTsigDigest>& out) noexcept {
+                     const TsigVariables& vars, std::array<std::uint8_t, kMaxTsigDigest>& out, bool timers_only = false) noexcept {
     if (message.size() < kHeaderSize || key.secret.empty() || hmac() == nullptr) return 0;
     std::unique_ptr<EVP_MAC_CTX, EvpMacCtxDeleter> ctx(EVP_MAC_CTX_new(hmac()));
     if (!ctx) return 0;
@@ -219,9 +219,15 @@ std::size_t mac_impl(const TsigKeyMaterial& key, std::span<const std::uint8_t> p
     ok = ok && (message.size() == kHeaderSize ||
                 EVP_MAC_update(ctx.get(), message.data() + kHeaderSize, message.size() - kHeaderSize) == 1);
     std::uint8_t variables[2 * core::kMaxNameWire + 32];
-    const std::size_t n = write_variables(key, vars, variables);
-    ok = ok && EVP_MAC_update(ctx.get(), variables, n) == 1;
-    ok = ok && (vars.other.empty() || EVP_MAC_update(ctx.get(), vars.other.data(), vars.other.size()) == 1);
+    if (timers_only) {  // RFC 8945 §5.3.1: later messages of a stream cover the timers alone
+        put_u48(variables, vars.time_signed);
+        put_u16(variables + 6, vars.fudge);
+        ok = ok && EVP_MAC_update(ctx.get(), variables, 8) == 1;
+    } else {
+        const std::size_t n = write_variables(key, vars, variables);
+        ok = ok && EVP_MAC_update(ctx.get(), variables, n) == 1;
+        ok = ok && (vars.other.empty() || EVP_MAC_update(ctx.get(), vars.other.data(), vars.other.size()) == 1);
+    }
     std::size_t written = 0;
     ok = ok && EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) == 1;
     return ok ? written : 0;
@@ -318,6 +324,25 @@ std::size_t sign_response(std::span<std::uint8_t> buf, std::size_t length, const
 std::size_t sign_request(std::span<std::uint8_t> buf, std::size_t length, const TsigKeyMaterial& key,
                          const TsigVariables& vars) noexcept {
     return sign(buf, length, key, {}, false, vars);
+}
+
+std::size_t tsig_mac_timers_only(const TsigKeyMaterial& key, std::span<const std::uint8_t> prior_mac,
+                                 std::span<const std::uint8_t> message, std::uint16_t original_id, const TsigVariables& vars,
+                                 std::array<std::uint8_t, kMaxTsigDigest>& out) noexcept {
+    if (message.size() < kHeaderSize) return 0;
+    return mac_impl(key, prior_mac, true, message, original_id, get_u16(message, 10), vars, out, true);
+}
+
+std::size_t sign_next_message(std::span<std::uint8_t> buf, std::size_t length, const TsigKeyMaterial& key,
+                              std::span<const std::uint8_t> prior_mac, const TsigVariables& vars) noexcept {
+    if (length < kHeaderSize || length > buf.size()) return 0;
+    std::array<std::uint8_t, kMaxTsigDigest> mac{};
+    const std::uint16_t id = get_u16(buf, 0);
+    const std::size_t n = tsig_mac_timers_only(key, prior_mac, buf.first(length), id, vars, mac);
+    if (n == 0) return 0;
+    const auto name = key.name.wire();
+    return append_tsig(buf, length, {reinterpret_cast<const std::uint8_t*>(name.data()), name.size()},
+                       tsig_algorithm_wire(key.algorithm), vars, {mac.data(), n}, id);
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

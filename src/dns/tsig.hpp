@@ -107,6 +107,16 @@ std::size_t append_tsig(std::span<std::uint8_t> buf, std::size_t length, std::sp
 std::size_t sign_response(std::span<std::uint8_t> buf, std::size_t length, const TsigKeyMaterial& key,
                           std::span<const std::uint8_t> request_mac, const TsigVariables& vars) noexcept;
 
+// Later messages of a multi-message answer (AXFR/IXFR, RFC 8945 §5.3.1): the MAC covers the
+// previous message's MAC (with its length), this message, and only the timers (time signed,
+// fudge). Returns the new length, 0 when it does not fit.
+std::size_t sign_next_message(std::span<std::uint8_t> buf, std::size_t length, const TsigKeyMaterial& key,
+                              std::span<const std::uint8_t> prior_mac, const TsigVariables& vars) noexcept;
+// The timers-only MAC itself (for verifying such a stream); the digest length or 0.
+std::size_t tsig_mac_timers_only(const TsigKeyMaterial& key, std::span<const std::uint8_t> prior_mac,
+                                 std::span<const std::uint8_t> message, std::uint16_t original_id, const TsigVariables& vars,
+                                 std::array<std::uint8_t, kMaxTsigDigest>& out) noexcept;
+
 // Signs a request (client side; used by tests and tools). Returns the new length or 0.
 std::size_t sign_request(std::span<std::uint8_t> buf, std::size_t length, const TsigKeyMaterial& key,
                          const TsigVariables& vars) noexcept;

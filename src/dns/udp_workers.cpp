@@ -137,6 +137,8 @@ struct alignas(64) Counters {
     std::atomic<std::uint64_t> received{0};
     std::atomic<std::uint64_t> sent{0};
     std::atomic<std::uint64_t> dropped{0};
+    std::atomic<std::uint64_t> rate_limited{0};
+    std::atomic<std::uint64_t> slipped{0};
 };
 
 struct alignas(alignof(cmsghdr)) ControlBuffer {
@@ -183,6 +185,7 @@ struct Worker {
     std::vector<mmsghdr> recv_msgs;
     std::vector<mmsghdr> send_msgs;
     Counters counters;
+    QueryCounters queries;  // written by this worker's thread only
     std::thread thread;
 };
 
@@ -203,6 +206,7 @@ struct UdpWorkers::Impl {
     std::shared_ptr<const Responder> responder;
     UdpOptions options;
     std::shared_ptr<UpdateService> updates;  // UPDATE and TSIG: off the hot path
+    std::unique_ptr<Rrl> rrl;  // response rate limiting, shared by every worker; null when off
     Fd wake;  // eventfd, readable once stop() ran
     std::atomic<bool> stopping{false};
     mutable std::mutex control;  // guards `workers`, `bound`, `retired` against stats() from other threads
@@ -269,6 +273,7 @@ unsigned UdpWorkers::Impl::answer_batch(Worker& w, unsigned received) noexcept {
         return 0;
     }
     const Responder& r = *responder;
+    const Rrl::Clock::time_point now = rrl ? Rrl::Clock::now() : Rrl::Clock::time_point{};
     unsigned out = 0;
     unsigned handed = 0;
     for (unsigned i = 0; i < received; ++i) {
@@ -279,10 +284,22 @@ unsigned UdpWorkers::Impl::answer_batch(Worker& w, unsigned received) noexcept {
             continue;
         }
         std::uint8_t* slot = w.send_data.data() + std::size_t{out} * kSendSlot;
-        const std::size_t length =
+        std::size_t length =
             r.respond(std::span<const std::uint8_t>(w.recv_data.data() + std::size_t{i} * kRecvSlot, w.recv_msgs[i].msg_len),
                       std::span<std::uint8_t>(slot, kSendSlot), Transport::udp, w.snapshot);
         if (length == 0 || length > kSendSlot) continue;
+        w.queries.count(std::span<const std::uint8_t>(slot, length));
+        if (rrl) {  // after the answer is known, before it is sent: TCP is never limited
+            const RrlAction action = rrl->check(client_address(w.peers[i]), {slot, length}, now);
+            if (action == RrlAction::drop) {
+                w.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            if (action == RrlAction::slip) {
+                length = write_slip({slot, kSendSlot}, length);
+                w.counters.slipped.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
         msghdr& reply = w.send_msgs[out].msg_hdr;
         reply.msg_name = &w.peers[i];
         reply.msg_namelen = in.msg_namelen;
@@ -424,6 +441,14 @@ core::Status UdpWorkers::start(const std::vector<Endpoint>& endpoints) {
     per_address = std::max(per_address, 1u);
     const unsigned batch = std::clamp(im.options.batch_size, 1u, kMaxBatch);
 
+    if (im.options.rrl.enabled && !im.rrl) {
+        try {
+            im.rrl = std::make_unique<Rrl>(im.options.rrl);  // the whole table, once
+        } catch (const std::bad_alloc&) {
+            return core::make_error(core::Errc::internal, "dns.rrl: out of memory for the rate-limit table");
+        }
+    }
+
     Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (wake.get() < 0) return core::make_error(core::Errc::internal, "dns.listen: eventfd: " + errno_text(errno));
 
@@ -501,6 +526,9 @@ UdpStats UdpWorkers::stats() const noexcept {
         total.received += worker->counters.received.load(std::memory_order_relaxed);
         total.sent += worker->counters.sent.load(std::memory_order_relaxed);
         total.dropped += worker->counters.dropped.load(std::memory_order_relaxed);
+        total.rate_limited += worker->counters.rate_limited.load(std::memory_order_relaxed);
+        total.slipped += worker->counters.slipped.load(std::memory_order_relaxed);
+        worker->queries.add_to(total.answers);
     }
     return total;
 }

@@ -14,7 +14,9 @@
 
 #include "core/result.hpp"
 #include "dns/endpoint.hpp"
+#include "dns/query_stats.hpp"
 #include "dns/responder.hpp"
+#include "dns/rrl.hpp"
 #include "store/store.hpp"
 
 namespace acmezone::dns {
@@ -23,6 +25,7 @@ struct UdpOptions {
     unsigned workers = 0;      // threads per address; 0 = one per core
     unsigned batch_size = 64;  // messages per recvmmsg/sendmmsg (1..1024)
     std::size_t socket_buffer_bytes = std::size_t{4} << 20;  // SO_RCVBUF/SO_SNDBUF asked for; 0 = kernel default
+    RrlOptions rrl;  // response rate limiting (dns/rrl), off unless rrl.enabled; one table shared by all workers
 };
 
 // Totals over all workers since construction. Every received datagram ends up either sent
@@ -31,6 +34,9 @@ struct UdpStats {
     std::uint64_t received = 0;
     std::uint64_t sent = 0;
     std::uint64_t dropped = 0;
+    std::uint64_t rate_limited = 0;  // responses RRL dropped (counted in `dropped` too)
+    std::uint64_t slipped = 0;       // responses RRL replaced by a TC=1 reply (counted in `sent` once sent)
+    QueryStats answers;  // responses the Responder wrote, by type and RCODE (dns/query_stats)
 };
 
 class UpdateService;

@@ -85,8 +85,22 @@ struct PendingReply {
     std::string zone_text;
     std::string actor;
     std::string source;
+    std::string names;  // owners the update touches, relative to the zone, for the log line
     ReplyFn reply;
 };
+
+// "a,b" from the operations' owners (relative to the apex, each once); "-" for none.
+std::string owner_list(const core::ChangeSet& change, const core::Zone& zone) {
+    std::vector<std::string> names;
+    for (const auto& op : change.operations) {
+        std::string name = op.name.relative_text(zone.apex());
+        if (name.empty()) name = "@";
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    }
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
+    return out.empty() ? "-" : out;
+}
 
 void send_update_reply(PendingReply& p, std::uint16_t rc) {
     std::vector<std::uint8_t> out(p.echo_end + kHeaderSize + tsig_room(p.key) + 16);
@@ -192,6 +206,17 @@ void UpdateService::handle(std::span<const std::uint8_t> message, Transport tran
         return;
     }
     const bool is_update = h.opcode() == opcode::UPDATE;
+    if (is_update) {
+        // Every answer to an UPDATE, from any step below or from the writer's thread, is counted
+        // by its RCODE on the way out (metrics: updates by outcome).
+        reply = [this, inner = std::move(reply)](std::span<const std::uint8_t> bytes) {
+            if (bytes.size() >= kHeaderSize) {
+                std::lock_guard lock(mutex_);
+                ++stats_.update_rcodes[bytes[3] & 0x0f];
+            }
+            inner(bytes);
+        };
+    }
     std::vector<std::uint8_t> out(kMaxMessage);
     const auto header_reply = [&](std::uint16_t rc, std::size_t echo_end) {
         reply(std::span<const std::uint8_t>(out.data(), write_header_reply(message, echo_end, rc, out)));
@@ -305,8 +330,8 @@ void UpdateService::handle(std::span<const std::uint8_t> message, Transport tran
             rc = prepared.rcode;
         }
         if (rc != rcode::NOERROR) {
-            logger()->info("event=update_rejected rcode={} key={} source={} detail=\"{}\"", rc, key_name->to_text(), source,
-                           prepared.detail);
+            logger()->info("event=update_rejected rcode={} key={} actor={} source={} detail=\"{}\"", rc, key_name->to_text(),
+                           key.grant.actor, source, prepared.detail);
             signed_reply(write_header_reply(stripped, zone_end, rc, out));
             return;
         }
@@ -319,6 +344,7 @@ void UpdateService::handle(std::span<const std::uint8_t> message, Transport tran
         pending->zone_text = update.zone.to_text();
         pending->actor = key.grant.actor;
         pending->source = source;
+        pending->names = owner_list(prepared.change, zone);
         pending->reply = std::move(reply);
         prepared.change.source = "rfc2136 " + source;
         {
@@ -328,11 +354,11 @@ void UpdateService::handle(std::span<const std::uint8_t> message, Transport tran
         writer_.submit(std::move(prepared.change), [this, pending](core::Result<core::CommitResult> result) {
             const std::uint16_t code = commit_rcode(result);
             if (result)
-                logger()->info("event=update_applied actor={} zone={} source={} serial={} changed={}", pending->actor,
-                               pending->zone_text, pending->source, result->serial, result->changed);
+                logger()->info("event=update_applied actor={} names={} zone={} source={} serial={} changed={}", pending->actor,
+                               pending->names, pending->zone_text, pending->source, result->serial, result->changed);
             else
-                logger()->info("event=update_rejected rcode={} actor={} source={} detail=\"{}\"", code, pending->actor,
-                               pending->source, result.error().message);
+                logger()->info("event=update_rejected rcode={} actor={} names={} source={} detail=\"{}\"", code, pending->actor,
+                               pending->names, pending->source, result.error().message);
             try {
                 send_update_reply(*pending, code);
             } catch (const std::exception& e) {

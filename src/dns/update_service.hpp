@@ -7,6 +7,7 @@
 // caller answers SERVFAIL. Thread-safe.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +46,9 @@ struct UpdateServiceStats {
     std::uint64_t signed_queries = 0;
     std::uint64_t tsig_failures = 0;
     std::uint64_t queue_full = 0;
+    // UPDATE answers by header RCODE (NOERROR: applied and durable; NOTAUTH: TSIG or zone
+    // refused; ...). An UPDATE given no answer at all is not counted.
+    std::array<std::uint64_t, 16> update_rcodes{};
 };
 
 class UpdateService {

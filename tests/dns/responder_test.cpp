@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 #include "alloc_count.hpp"
 #include "responder_fixture.hpp"
 
@@ -251,4 +256,59 @@ TEST_F(ResponderTest, RespondAllocatesNothing) {
     }
     EXPECT_EQ(allocations_on_this_thread(), before);
     EXPECT_GT(total, 0u);
+}
+
+// Config reload: set_zone swaps the static records while other threads answer. Every answer
+// comes from one zone or the other, and the zone() reference taken before stays readable.
+TEST_F(ResponderTest, SetZoneSwapsStaticRecordsWhileAnswering) {
+    auto spec = zone_->spec();
+    for (auto& rr : spec.records)
+        if (rr.type == core::rrtype::A && rr.owner == n("ns1.acme.test")) rr.rdata = std::string("\xc0\x00\x02\x63", 4);
+    auto built = core::Zone::build(spec);
+    ASSERT_TRUE(built) << built.error().message;
+    const auto other = std::make_shared<const core::Zone>(std::move(built.value()));
+    Responder responder(zone_);
+    const core::Zone& first = responder.zone();
+    const Bytes query = make_query(q("ns1.acme.test", 1));
+    std::atomic<bool> stop{false};
+    std::atomic<int> answers{0};
+    std::vector<std::thread> threads;
+    std::vector<std::string> unexpected;
+    std::mutex unexpected_mutex;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&] {
+            store::Snapshot snapshot(*store_);
+            std::array<std::uint8_t, kMaxMessage> out{};
+            while (!stop.load()) {
+                if (!snapshot.begin()) break;
+                const std::size_t size = responder.respond(query, out, Transport::udp, snapshot);
+                snapshot.end();
+                auto pkt = parse_response(out.data(), size);
+                const auto answer = pkt ? section_text(ldns_pkt_answer(pkt.get())) : std::vector<std::string>{};
+                if (answer != std::vector<std::string>{"ns1.acme.test. 300 A 192.0.2.1"} &&
+                    answer != std::vector<std::string>{"ns1.acme.test. 300 A 192.0.2.99"}) {
+                    std::lock_guard lock(unexpected_mutex);
+                    unexpected.push_back(answer.empty() ? "(none)" : answer.front());
+                }
+                answers.fetch_add(1);
+            }
+        });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int i = 0; i < 200; ++i) {
+        responder.set_zone(i % 2 == 0 ? other : zone_);
+        while (answers.load() < i && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    }
+    responder.set_zone(other);
+    stop = true;
+    for (auto& thread : threads) thread.join();
+    EXPECT_TRUE(unexpected.empty()) << unexpected.front();
+    EXPECT_GE(answers.load(), 200);
+    EXPECT_EQ(&first, zone_.get());
+    EXPECT_EQ(first.spec().records.size(), zone_->spec().records.size());  // still alive and readable
+    EXPECT_EQ(&responder.zone(), other.get());
+    const std::size_t size = responder.respond(query, out_, Transport::udp, *snapshot_);
+    auto pkt = parse_response(out_.data(), size);
+    ASSERT_NE(pkt, nullptr);
+    EXPECT_EQ(section_text(ldns_pkt_answer(pkt.get())), std::vector<std::string>{"ns1.acme.test. 300 A 192.0.2.99"});
 }
