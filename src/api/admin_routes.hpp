@@ -3,8 +3,9 @@
 // token's name is the actor in the audit log. A failed authentication is 401 {"error":
 // "forbidden"} and an admin_auth_failure audit event (an address that keeps failing gets 429
 // first, without an event, so the log cannot be flooded). Errors are {"error": code, "message":
-// text} with codes from api/errors. The work is done by store::CredentialAdmin, which the CLI
-// calls too; JSON shapes are those of api/credential_json.
+// text} with codes from api/errors. A POST or DELETE with a body (or a Content-Type) must say
+// application/json: 415 {"error": "unsupported_media_type"} otherwise. The work is done by
+// store::CredentialAdmin, which the CLI calls too; JSON shapes are those of api/credential_json.
 //   POST   /admin/credentials                    issue   {"domains": [..] | "domain": "..", "scheme", "allowfrom", "replace"}
 //   GET    /admin/credentials?name=&label=&scheme=&used_since=&unused_since=&disabled=
 //   GET    /admin/credentials/{username}         show

@@ -16,6 +16,8 @@ namespace acmezone::api {
 // {"domain", "query", "state", "target", "expected", "username", ["target_username"], "detail"}
 nlohmann::ordered_json delegation_json(const core::DelegationResult& result);
 
-ApiReply handle_admin_check(ApiContext& ctx, const ApiRequest& request);
+// `actor` (the admin token's name) and `client` (its address) are for the log line.
+ApiReply handle_admin_check(ApiContext& ctx, const ApiRequest& request, std::string_view actor = "-",
+                            std::string_view client = "-");
 
 }  // namespace acmezone::api

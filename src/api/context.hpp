@@ -10,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "api/api_stats.hpp"
 #include "api/delegation_hook.hpp"
+#include "api/metrics_hook.hpp"
+#include "api/propagation_hook.hpp"
 #include "api/options.hpp"
 #include "api/rate_limit.hpp"
 #include "core/secret_hash.hpp"
@@ -33,6 +36,10 @@ struct ApiContext {
     core::SecretHasher hasher;
     ApiLimits limits{options.limits};  // /update per credential, failed authentications per address
     DelegationCheck delegation_check;   // GET /admin/check; wired in by the app (empty: 503)
+    PropagationHook propagation;        // GET /admin/propagation, ?wait_propagation=1; wired in by the app (empty: 503)
+    MetricsSource metrics;              // GET /metrics; wired in by the app (empty: 503)
+    ReadinessCheck dns_ready;           // GET /ready: DNS listeners bound; wired in by the app (empty: not ready)
+    ApiStats stats;                     // counted by dispatch (api/routes)
 };
 
 // The parts of an HTTP request the handlers look at.
@@ -43,6 +50,7 @@ struct ApiRequest {
     std::optional<std::string> api_user;       // X-Api-User
     std::optional<std::string> api_key;        // X-Api-Key (never logged)
     std::optional<std::string> authorization;  // Authorization (never logged)
+    std::optional<std::string> content_type;   // Content-Type (the admin API needs JSON; acme-dns routes ignore it)
     std::vector<std::pair<std::string, std::string>> query;  // URL query parameters, decoded, in order (admin API)
 };
 

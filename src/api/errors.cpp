@@ -25,6 +25,11 @@ ErrorInfo error_info(ApiError error) noexcept {
         case ApiError::conflict: return {409, "conflict"};
         case ApiError::credential_not_found: return {404, "credential_not_found"};
         case ApiError::reserved_label: return {403, "reserved_label"};
+        case ApiError::source_not_allowed: return {403, "source_not_allowed"};
+        case ApiError::not_ready: return {503, "not_ready"};
+        case ApiError::store_full: return {507, "store_full"};
+        case ApiError::unsupported_media_type: return {415, "unsupported_media_type"};
+        case ApiError::uri_too_long: return {414, "uri_too_long"};
     }
     return {500, "json_error"};
 }
@@ -40,12 +45,19 @@ ApiError error_for_status(int status) noexcept {
         case 404: return ApiError::not_found;
         case 405: return ApiError::method_not_allowed;
         case 413: return ApiError::payload_too_large;
+        case 414: return ApiError::uri_too_long;
+        case 415: return ApiError::unsupported_media_type;
         case 429: return ApiError::rate_limited;
         case 431: return ApiError::headers_too_large;
         case 503: return ApiError::unavailable;
+        case 507: return ApiError::store_full;
         default: break;
     }
     return status >= 500 ? ApiError::db_error : ApiError::bad_request;
+}
+
+ApiError store_error(core::Errc code) noexcept {
+    return code == core::Errc::store_full ? ApiError::store_full : ApiError::db_error;
 }
 
 }  // namespace acmezone::api

@@ -1,10 +1,12 @@
 // api/errors: THE table from an API error to its HTTP status and JSON body. acme-dns's codes and
 // body format ({"error": "<code>"}, with a space after the colon) are kept exactly; the codes
-// acme-dns lacks (404/405/413/431/503) follow the same form so every client can parse them.
+// acme-dns lacks (404/405/413/414/415/431/503/507) follow the same form so every client can parse them.
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "core/result.hpp"
 
 namespace acmezone::api {
 
@@ -30,6 +32,11 @@ enum class ApiError {
     conflict,                // 409 admin API: the name already has a credential (no replace) or a label is taken
     credential_not_found,    // 404 admin API: no credential with that username
     reserved_label,          // 403 admin API: the label is the apex or holds static records
+    source_not_allowed,      // 403 /metrics: the client address is outside api.metrics_allow
+    not_ready,               // 503 /ready: the store cannot be read or the DNS listeners are not bound
+    store_full,              // 507 the store's map is full: nothing was written (RFC 4918 §11.5 Insufficient Storage)
+    unsupported_media_type,  // 415 admin API body not application/json, or a request body with a content coding
+    uri_too_long,            // 414 the request line is over the HTTP layer's limit
 };
 
 struct ErrorInfo {
@@ -42,6 +49,9 @@ ErrorInfo error_info(ApiError error) noexcept;
 std::string error_body(ApiError error);
 // The error that goes with an HTTP status the HTTP layer produced on its own.
 ApiError error_for_status(int status) noexcept;
+// The error for a failed store operation: store_full (507) when the map is full, db_error (500)
+// otherwise. Every handler translates store errors through this one function.
+ApiError store_error(core::Errc code) noexcept;
 
 inline constexpr std::string_view kJsonType = "application/json";
 

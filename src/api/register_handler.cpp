@@ -22,7 +22,9 @@ std::string fulldomain_suffix(const core::Zone& zone) {
     return apex;
 }
 
-std::string dump_reply(const Json& reply) { return reply.dump(-1, ' ', false, Json::error_handler_t::strict); }
+// replace: a message quoting the client's text cannot fail the reply (nlohmann throws on bytes
+// that are not UTF-8; bodies pass go_json_text first, so this is a second line of defence).
+std::string dump_reply(const Json& reply) { return reply.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 ApiReply error_with(ApiError e, const std::string& message) {
     Json body = Json::object();
@@ -34,7 +36,7 @@ ApiReply error_with(ApiError e, const std::string& message) {
 // /register with a customer name: nullopt when the body names none (the acme-dns path runs).
 std::optional<ApiReply> register_for_domain(ApiContext& ctx, const ApiRequest& request, const std::vector<std::string>& allowfrom,
                                             const std::string& token_name) {
-    const auto body = parse_whole(request.body);
+    const auto body = parse_whole(go_json_text(request.body));  // as read_register_body reads it
     if (!body || !body->is_object()) return std::nullopt;
     const Json* domain = find_key(*body, "domain");
     if (domain == nullptr || domain->is_null()) return std::nullopt;
@@ -57,7 +59,7 @@ std::optional<ApiReply> register_for_domain(ApiContext& ctx, const ApiRequest& r
                        issued.error().message);
         if (issued.error().code == core::Errc::conflict) return error_with(ApiError::conflict, issued.error().message);
         if (issued.error().code == core::Errc::invalid_argument) return error_with(ApiError::invalid_parameter, issued.error().message);
-        return error(ApiError::db_error);
+        return error(store_error(issued.error().code));
     }
     const auto& c = issued->credential;
     Json reply = Json::object();
@@ -151,8 +153,9 @@ ApiReply handle_register(ApiContext& ctx, const ApiRequest& request) {
         if (stored || stored.error().code != core::Errc::conflict) break;
     }
     if (!stored) {
-        log->error("event=register client={} outcome=db_error error=\"{}\"", request.peer, stored.error().message);
-        return error(ApiError::db_error);
+        const ApiError e = store_error(stored.error().code);  // 507 store_full or 500 db_error
+        log->error("event=register client={} outcome={} error=\"{}\"", request.peer, error_info(e).code, stored.error().message);
+        return error(e);
     }
 
     // Compact, one line, fields in acme-dns's order (acme.sh parses it with sed).

@@ -1,6 +1,7 @@
 #include "api/routes.hpp"
 
 #include "api/admin_routes.hpp"
+#include "api/client_address.hpp"
 #include "api/errors.hpp"
 #include "api/log.hpp"
 #include "api/register_handler.hpp"
@@ -51,6 +52,8 @@ Route match_route(std::string_view path, std::string_view base_path, std::string
     if (p == "/register") return Route::register_account;
     if (p == "/update") return Route::update;
     if (p == "/health") return Route::health;
+    if (p == "/metrics") return Route::metrics;
+    if (p == "/ready") return Route::ready;
     if (is_admin_path(p)) {
         if (relative != nullptr) *relative = std::move(p);
         return Route::admin;
@@ -71,9 +74,55 @@ ApiReply handle_health(ApiContext& ctx) {
     return ApiReply{200, "", "", {}};
 }
 
-ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view path, const ApiRequest& request) {
-    std::string relative;  // the path below the base path (admin routes)
-    const Route route = match_route(path, ctx.options.base_path, &relative);
+ApiReply handle_metrics(ApiContext& ctx, const ApiRequest& request) {
+    if (!ctx.options.metrics) return error(ApiError::not_found);
+    if (!ctx.options.metrics_allow.empty()) {
+        const ClientAddress client = client_address(request.peer, request.forwarded, ctx.options.trusted_proxies);
+        bool allowed = false;
+        if (client.ip)
+            for (const auto& range : ctx.options.metrics_allow) allowed = allowed || range.contains(*client.ip);
+        if (!allowed) {
+            logger()->info("event=metrics outcome=forbidden client={}", client.text);
+            return error(ApiError::source_not_allowed);
+        }
+    }
+    if (!ctx.metrics) return error(ApiError::unavailable);
+    return ApiReply{200, ctx.metrics(), std::string(kPrometheusTextType), {}};
+}
+
+ApiReply handle_ready(ApiContext& ctx) {
+    auto txn = store::Txn::begin(ctx.store.env(), nullptr, MDB_RDONLY, "starting a readiness check");
+    if (!txn) {
+        logger()->warn("event=ready outcome=not_ready reason=store error=\"{}\"", txn.error().message);
+        return error(ApiError::not_ready);
+    }
+    txn->abort();
+    if (!ctx.dns_ready || !ctx.dns_ready()) return error(ApiError::not_ready);
+    return ApiReply{200, "{\"status\":\"ready\"}", std::string(kJsonType), {}};
+}
+
+namespace {
+
+// Every write and every refusal is counted here, from the route and the status, so the
+// handlers stay free of metrics. Admin reads (GET) count only when refused.
+void count_request(ApiContext& ctx, Route route, std::string_view method, int status) noexcept {
+    const bool read_only = method == "GET" || method == "HEAD" || method == "OPTIONS";
+    switch (route) {
+    case Route::update:
+        if (method == "POST") ctx.stats.record(FrontDoor::rest, true, status);
+        break;
+    case Route::register_account:
+        if (method == "POST") ctx.stats.record(FrontDoor::register_account, true, status);
+        break;
+    case Route::admin:
+        if (method != "OPTIONS") ctx.stats.record(FrontDoor::admin, !read_only, status);
+        break;
+    default: break;
+    }
+}
+
+ApiReply route_request(ApiContext& ctx, Route route, std::string_view method, const std::string& relative,
+                       const ApiRequest& request) {
     const bool options = method == "OPTIONS";
     switch (route) {
         case Route::register_account:
@@ -85,10 +134,25 @@ ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view pat
             if (options) return ApiReply{204, "", "", {{"Allow", "GET, HEAD, OPTIONS"}}};
             if (method != "GET" && method != "HEAD") return not_allowed("GET, HEAD, OPTIONS");
             return handle_health(ctx);
+        case Route::metrics:
+        case Route::ready:
+            if (options) return ApiReply{204, "", "", {{"Allow", "GET, HEAD, OPTIONS"}}};
+            if (method != "GET" && method != "HEAD") return not_allowed("GET, HEAD, OPTIONS");
+            return route == Route::metrics ? handle_metrics(ctx, request) : handle_ready(ctx);
         case Route::admin: return handle_admin(ctx, method, relative, request);
         case Route::none: break;
     }
     return error(ApiError::not_found);
+}
+
+}  // namespace
+
+ApiReply dispatch(ApiContext& ctx, std::string_view method, std::string_view path, const ApiRequest& request) {
+    std::string relative;  // the path below the base path (admin routes)
+    const Route route = match_route(path, ctx.options.base_path, &relative);
+    ApiReply reply = route_request(ctx, route, method, relative, request);
+    count_request(ctx, route, method, reply.status);
+    return reply;
 }
 
 }  // namespace acmezone::api

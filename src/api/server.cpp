@@ -9,10 +9,14 @@
 
 #include <httplib.h>
 
+#include "api/connection_gate.hpp"
 #include "api/connection_pool.hpp"
 #include "api/context.hpp"
 #include "api/errors.hpp"
+#include "api/gated_server.hpp"
+#include "api/http_guard.hpp"
 #include "api/log.hpp"
+#include "api/request_checks.hpp"
 #include "api/routes.hpp"
 #include "api/tls.hpp"
 
@@ -20,19 +24,11 @@ namespace acmezone::api {
 
 namespace {
 
-// cpp-httplib listens with a backlog of 5 (compiled into the library); these subclasses reach
-// the listening socket to raise it, so a burst of clients is not met with dropped SYNs.
-class PlainServer final : public httplib::Server {
-public:
-    int listen_fd() const { return svr_sock_; }
-};
-
-class TlsServer final : public httplib::SSLServer {
-public:
-    explicit TlsServer(TlsCertificates& tls)
-        : httplib::SSLServer([&tls](SSL_CTX& ctx) { return tls.configure(ctx); }) {}
-    int listen_fd() const { return svr_sock_; }
-};
+// Listeners hand their connections to the gate (api/gated_server); they also reach the
+// listening socket to raise cpp-httplib's backlog of 5, so a burst of clients is not met with
+// dropped SYNs.
+using PlainServer = GatedPlainServer;
+using TlsServer = GatedTlsServer;
 
 // SO_REUSEADDR (restart without waiting for TIME_WAIT) but not SO_REUSEPORT, which the
 // library's default sets: two processes must not silently share a port. IPv6 sockets are
@@ -59,6 +55,7 @@ ApiRequest to_api_request(const httplib::Request& req) {
     out.api_user = optional_header("X-Api-User");
     out.api_key = optional_header("X-Api-Key");
     out.authorization = optional_header("Authorization");
+    out.content_type = optional_header("Content-Type");
     for (const auto& [key, value] : req.params) out.query.emplace_back(key, value);
     return out;
 }
@@ -94,6 +91,14 @@ ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::set_delegation_check(DelegationCheck check) { context_->delegation_check = std::move(check); }
 
+void ApiServer::set_propagation(PropagationHook hook) { context_->propagation = std::move(hook); }
+
+void ApiServer::set_metrics(MetricsSource source) { context_->metrics = std::move(source); }
+
+void ApiServer::set_ready_check(ReadinessCheck dns_ready) { context_->dns_ready = std::move(dns_ready); }
+
+ApiStatsSnapshot ApiServer::stats() const noexcept { return context_->stats.snapshot(); }
+
 core::Status ApiServer::start() {
     const ApiOptions& options = context_->options;
     if (options.tls == TlsMode::cert) {
@@ -102,20 +107,25 @@ core::Status ApiServer::start() {
         tls_ = std::move(loaded.value());
     }
     pool_ = std::make_unique<ConnectionPool>(options.threads, options.max_connections);
+    gate_ = std::make_unique<ConnectionGate>(*pool_, GateOptions::from(options));
+    if (auto st = gate_->start(); !st) {
+        stop();
+        return st;
+    }
     ApiContext* ctx = context_.get();
 
     for (std::size_t i = 0; i < options.listen.size(); ++i) {
         auto listener = std::make_unique<Listener>();
         listener->address = options.listen[i];
         if (tls_) {
-            auto server = std::make_unique<TlsServer>(*tls_);
+            auto server = std::make_unique<TlsServer>(*gate_, [tls = tls_.get()](SSL_CTX& ssl_ctx) { return tls->configure(ssl_ctx); });
             if (!server->is_valid()) {
                 stop();
                 return core::make_error(core::Errc::invalid_argument, "api: cannot set up TLS");
             }
             listener->server = std::move(server);
         } else {
-            listener->server = std::make_unique<PlainServer>();
+            listener->server = std::make_unique<PlainServer>(*gate_);
         }
         httplib::Server& srv = *listener->server;
         srv.set_socket_options(socket_options);
@@ -125,21 +135,24 @@ core::Status ApiServer::start() {
         srv.set_keep_alive_max_count(std::max<std::uint32_t>(options.keepalive_requests, 1));
         srv.set_keep_alive_timeout((options.keepalive_timeout_ms + 999) / 1000);
         srv.set_payload_max_length(options.max_body_bytes);
-        srv.new_task_queue = [pool = pool_.get()] { return pool->new_queue(); };
 
         const auto handler = [ctx](const httplib::Request& req, httplib::Response& res) {
-            write_reply(dispatch(*ctx, req.method, req.path, to_api_request(req)), res);
+            write_reply(dispatch(*ctx, req.method, routing_path(req.path), to_api_request(req)), res);
         };
         // Before routing, and before the body is read.
         const std::size_t max_header = options.max_header_bytes;
-        srv.set_pre_routing_handler([max_header, handler](const httplib::Request& req, httplib::Response& res) {
+        const std::size_t max_body = options.max_body_bytes;
+        srv.set_pre_routing_handler([max_header, max_body, handler](const httplib::Request& req, httplib::Response& res) {
+            ignore_ranges(req);  // every reply is whole (api/http_guard)
             std::size_t total = req.method.size() + req.target.size();
             for (const auto& [name, value] : req.headers) total += name.size() + value.size() + 4;
             if (total > max_header) {
-                set_json_error(res, ApiError::headers_too_large);
-                res.set_header("Connection", "close");
+                reply_and_close(res, ApiError::headers_too_large);  // the body, if any, is left unread
                 return httplib::Server::HandlerResponse::Handled;
             }
+            // Framing that cannot be trusted (smuggling), bodies that must not be read: refused
+            // before the body is read, and the connection closed (api/request_checks).
+            if (refuse_bad_head(req, res, max_body)) return httplib::Server::HandlerResponse::Handled;
             // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no
             // body. cpp-httplib would wait for the peer to close instead (`curl -X POST` with no
             // data); answer it now.
@@ -156,10 +169,12 @@ core::Status ApiServer::start() {
         srv.Delete(".*", handler);
         srv.Options(".*", handler);
         // What the HTTP layer answers on its own (400, 413, 414, ...) gets a JSON body too.
-        srv.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            // The status stays what the HTTP layer chose (e.g. 414); only the body is ours.
-            res.set_content(error_body(error_for_status(res.status)), std::string(kJsonType).c_str());
+        srv.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+            ignore_ranges(req);
+            if (!res.body.empty() || is_closing_reply(res)) return httplib::Server::HandlerResponse::Unhandled;
+            // The status stays what the HTTP layer chose (e.g. 414); only the body is ours. The
+            // request could not be read, so where the next one starts is unknown: close.
+            reply_and_close(res, error_for_status(res.status), res.status);
             return httplib::Server::HandlerResponse::Handled;
         }));
         srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -213,8 +228,15 @@ void ApiServer::stop() {
     for (auto& listener : listeners_) listener->server->stop();
     for (auto& listener : listeners_)
         if (listener->thread.joinable()) listener->thread.join();
+    if (gate_) gate_->stop();      // parked (idle) connections are closed
     if (pool_) pool_->shutdown();  // requests in flight finish (updates wait for their commit)
+    if (gate_) {
+        const GateStats s = gate_->stats();
+        logger()->info("event=api_connections accepted={} requests={} refused_per_ip={} too_large={} timed_out={} evicted={}",
+                       s.accepted, s.requests, s.refused_per_ip, s.too_large, s.timed_out, s.evicted);
+    }
     listeners_.clear();
+    gate_.reset();
     pool_.reset();
 }
 
@@ -224,6 +246,8 @@ core::Status ApiServer::reload_tls() {
     logger()->info("event=tls_reloaded {}", tls_->describe());
     return core::Ok{};
 }
+
+GateStats ApiServer::connection_stats() const { return gate_ ? gate_->stats() : GateStats{}; }
 
 std::string ApiServer::tls_description() const { return tls_ ? tls_->describe() : "none"; }
 

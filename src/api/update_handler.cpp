@@ -7,10 +7,12 @@
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
 #include "api/log.hpp"
+#include "api/propagation_handler.hpp"
 #include "core/change_set.hpp"
 #include "core/random.hpp"
 #include "core/rr.hpp"
 #include "core/txt.hpp"
+#include "store/audit.hpp"
 
 namespace acmezone::api {
 
@@ -51,13 +53,23 @@ bool is_valid_subdomain(std::string_view s) noexcept {
 ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     auto log = logger();
     const ClientAddress client = client_address(request.peer, request.forwarded, ctx.options.trusted_proxies);
-    const auto forbidden = [&](std::string_view account, std::string_view reason) {
-        log->warn("event=update account={} subdomain=- client={} outcome=forbidden reason={}", account, client.text, reason);
+    const auto forbidden = [&](std::string_view account, std::string_view reason, std::string_view subdomain = "-") {
+        log->warn("event=update account={} subdomain={} client={} outcome=forbidden reason={}", account, subdomain, client.text,
+                  reason);
         return error(ApiError::forbidden);
     };
-    // A wrong or missing secret also spends the source address's failed-authentication budget.
+    // A wrong or missing secret also spends the source address's failed-authentication budget
+    // and is audited; the budget bounds how many audit writes one address can cause.
     const auto auth_failed = [&](std::string_view account, std::string_view reason) {
         ctx.limits.auth_failed(client.text);
+        store::AuditEvent event;
+        event.kind = store::AuditKind::update_auth_failure;
+        event.actor = std::string(account);
+        event.source = "api:" + client.text;
+        event.outcome = "forbidden";
+        event.detail = std::string(reason);
+        if (auto st = store::AuditLog(ctx.store).append(std::move(event)); !st)
+            log->error("event=audit_append outcome=failed error=\"{}\"", st.error().message);
         return forbidden(account, reason);
     };
 
@@ -111,7 +123,8 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     // acme-dns). A body that does not decode leaves it empty, which never matches.
     const UpdateBody body = read_update_body(request.body);
     if (credential.find_label(body.subdomain) == nullptr)
-        return forbidden(*username, body.subdomain.empty() ? "no_subdomain" : "other_subdomain");
+        return body.subdomain.empty() ? forbidden(*username, "no_subdomain")
+                                      : forbidden(*username, "other_subdomain", body.subdomain);  // the label it tried
 
     // 7. + 8. Validation, after authentication (so strangers learn nothing from 400s).
     const auto rejected = [&](ApiError e) {
@@ -138,9 +151,10 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     auto committed = ctx.writer.submit(std::move(change)).get();
     if (!committed) {
         const auto code = committed.error().code;
-        // A reserved owner (apex or static records) is a subdomain problem, the rest the store's.
+        // A reserved owner (apex or static records) is a subdomain problem, the rest the store's
+        // (507 store_full when the map is full, else 500 db_error).
         const ApiError e = (code == core::Errc::forbidden || code == core::Errc::invalid_argument) ? ApiError::bad_subdomain
-                                                                                                   : ApiError::db_error;
+                                                                                                   : store_error(code);
         log->error("event=update account={} subdomain={} client={} outcome={} error=\"{}\"", *username, body.subdomain,
                    client.text, error_info(e).code, committed.error().message);
         return error(e);
@@ -154,6 +168,15 @@ ApiReply handle_update(ApiContext& ctx, const ApiRequest& request) {
     if (now - credential.last_used_at >= kLastUseGranularity) {
         if (auto touched = ctx.credentials.touch(*username, now, kLastUseGranularity); !touched)
             log->warn("event=last_use account={} outcome=failed error=\"{}\"", *username, touched.error().message);
+    }
+    // ?wait_propagation=1 ([propagation]): wait, bounded, until every configured nameserver
+    // serves the new serial. The update is durable either way: the answer stays 200.
+    if (wants_propagation_wait(ctx, request)) {
+        const bool propagated = ctx.propagation.wait(committed->serial);
+        log->info("event=update_propagation account={} serial={} propagated={}", *username, committed->serial, propagated);
+        std::string reply = txt_body(body.txt);
+        reply.insert(reply.size() - 1, std::string(", \"propagated\": ") + (propagated ? "true" : "false"));
+        return ApiReply{200, std::move(reply), std::string(kJsonType), {}};
     }
     return ApiReply{200, txt_body(body.txt), std::string(kJsonType), {}};
 }

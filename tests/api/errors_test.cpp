@@ -25,6 +25,9 @@ TEST(Errors, AcmeDnsCodesAndBodiesExactly) {
         {ApiError::payload_too_large, 413, R"({"error": "payload_too_large"})"},
         {ApiError::headers_too_large, 431, R"({"error": "headers_too_large"})"},
         {ApiError::unavailable, 503, R"({"error": "unavailable"})"},
+        {ApiError::store_full, 507, R"({"error": "store_full"})"},
+        {ApiError::unsupported_media_type, 415, R"({"error": "unsupported_media_type"})"},
+        {ApiError::uri_too_long, 414, R"({"error": "uri_too_long"})"},
     };
     for (const auto& c : cases) {
         EXPECT_EQ(error_info(c.error).status, c.status) << c.body;
@@ -36,9 +39,19 @@ TEST(Errors, StatusesFromTheHttpLayer) {
     EXPECT_EQ(error_for_status(413), ApiError::payload_too_large);
     EXPECT_EQ(error_for_status(404), ApiError::not_found);
     EXPECT_EQ(error_for_status(405), ApiError::method_not_allowed);
-    EXPECT_EQ(error_for_status(414), ApiError::bad_request);
+    EXPECT_EQ(error_for_status(414), ApiError::uri_too_long);
+    EXPECT_EQ(error_for_status(415), ApiError::unsupported_media_type);
+    EXPECT_EQ(error_for_status(507), ApiError::store_full);
+    EXPECT_EQ(error_for_status(416), ApiError::bad_request);
     EXPECT_EQ(error_for_status(400), ApiError::bad_request);
     EXPECT_EQ(error_for_status(500), ApiError::db_error);
+}
+
+TEST(Errors, StoreErrorsInOnePlace) {
+    EXPECT_EQ(store_error(core::Errc::store_full), ApiError::store_full);
+    EXPECT_EQ(error_info(store_error(core::Errc::store_full)).status, 507);
+    for (auto code : {core::Errc::store_error, core::Errc::internal, core::Errc::shutting_down})
+        EXPECT_EQ(store_error(code), ApiError::db_error);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ TEST(UpdateBody, WrongTypesLeaveTheFieldEmptyButKeepOthers) {
 }
 
 TEST(UpdateBody, MalformedOrNonObjectGivesNothing) {
-    for (const char* body : {"", "   ", "{", R"({"subdomain":"s",)", R"(["s","t"])", "null", "42", R"("s")", "{\"subdomain\":\"\xff\"}"}) {
+    for (const char* body : {"", "   ", "{", R"({"subdomain":"s",)", R"(["s","t"])", "null", "42", R"("s")", "{\"subdomain\"\xff:\"s\"}"}) {
         const auto b = read_update_body(body);
         EXPECT_EQ(b.subdomain, "") << body;
         EXPECT_EQ(b.txt, "") << body;
@@ -79,6 +79,93 @@ TEST(Uuid, GoForms) {
                              "urn:uuix:6f0c7c4e-5a55-4b8e-9c0e-1b2c3d4e5f60", " 6f0c7c4e-5a55-4b8e-9c0e-1b2c3d4e5f60"}) {
         EXPECT_FALSE(parse_uuid(text).has_value()) << text;
     }
+}
+
+// Go's decoder turns each byte that is not UTF-8, and each lone surrogate escape, into U+FFFD
+// inside strings; nlohmann would refuse the whole body. acme-dns then judges the value.
+TEST(GoJsonText, InvalidUtf8BecomesReplacementCharacters) {
+    const std::string fffd = "\xEF\xBF\xBD";
+    EXPECT_EQ(go_json_text("{\"a\":\"x\xffy\"}"), "{\"a\":\"x" + fffd + "y\"}");
+    // A truncated sequence: one U+FFFD per byte, as utf8.DecodeRune reports size 1.
+    EXPECT_EQ(go_json_text("\"\xE2\x82\""), "\"" + fffd + fffd + "\"");
+    // Overlong, surrogate and above-U+10FFFF encodings are not UTF-8 either.
+    EXPECT_EQ(go_json_text("\"\xC0\xAF\""), "\"" + fffd + fffd + "\"");
+    EXPECT_EQ(go_json_text("\"\xED\xA0\x80\""), "\"" + fffd + fffd + fffd + "\"");
+    EXPECT_EQ(go_json_text("\"\xF4\x90\x80\x80\""), "\"" + fffd + fffd + fffd + fffd + "\"");
+    // Well-formed text passes untouched, 2-, 3- and 4-byte forms included.
+    const std::string good = "{\"k\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 \\\" \\\\\"}";
+    EXPECT_EQ(go_json_text(good), good);
+}
+
+TEST(GoJsonText, LoneSurrogateEscapesBecomeReplacement) {
+    EXPECT_EQ(go_json_text(R"("\ud800")"), R"("\ufffd")");
+    EXPECT_EQ(go_json_text(R"("\udc00x")"), R"("\ufffdx")");
+    EXPECT_EQ(go_json_text(R"("\ud83d\ude00")"), R"("\ud83d\ude00")");        // a pair stays
+    EXPECT_EQ(go_json_text(R"("\ud800\ud83d\ude00")"), R"("\ufffd\ud83d\ude00")");  // high, then a pair
+    EXPECT_EQ(go_json_text(R"("\\ud800")"), R"("\\ud800")");                    // an escaped backslash, not an escape
+    EXPECT_EQ(go_json_text(R"({"\ud800":1})"), R"({"\ufffd":1})");               // keys too
+}
+
+TEST(UpdateBody, InvalidUtf8IsReadLikeGo) {
+    auto b = read_update_body("{\"subdomain\":\"s\",\"txt\":\"a\xff" "b\"}");
+    EXPECT_EQ(b.subdomain, "s");  // so the handler answers bad_txt after authentication, as acme-dns
+    EXPECT_EQ(b.txt, "a\xEF\xBF\xBD" "b");
+    b = read_update_body(R"({"subdomain":"\udfff","txt":"t"})");
+    EXPECT_EQ(b.subdomain, "\xEF\xBF\xBD");  // never any account's label: forbidden
+    EXPECT_EQ(b.txt, "t");
+}
+
+TEST(RegisterBody, InvalidUtf8IsReadLikeGo) {
+    auto b = read_register_body("{\"allowfrom\":[\"10.0.0.0/8\xff\"],\"x\":\"\xfe\"}");
+    ASSERT_TRUE(b.ok);  // decodes; the entry then fails the CIDR rule (invalid_allowfrom_cidr)
+    EXPECT_EQ(b.allowfrom, std::vector<std::string>{"10.0.0.0/8\xEF\xBF\xBD"});
+    EXPECT_FALSE(read_register_body("{\"allowfrom\":[]}\xff").ok);  // outside a string: a syntax error, as in Go
+    // The strict parser (admin API) refuses such bodies outright.
+    EXPECT_FALSE(parse_whole("{\"a\":\"\xff\"}").has_value());
+}
+
+TEST(JsonDepth, DeepNestingIsRefusedBeforeParsing) {
+    EXPECT_FALSE(json_too_deep(R"({"a":{"b":[1,[2]]}})"));
+    EXPECT_FALSE(json_too_deep(std::string(32, '[') + std::string(32, ']')));
+    EXPECT_TRUE(json_too_deep(std::string(33, '[') + std::string(33, ']')));
+    EXPECT_TRUE(json_too_deep(std::string(100000, '[')));  // unterminated: still refused early
+    std::string objects;
+    for (int i = 0; i < 40; ++i) objects += R"({"a":)";
+    EXPECT_TRUE(json_too_deep(objects + "1" + std::string(40, '}')));
+    // Brackets inside strings do not count, escaped quotes do not end them.
+    EXPECT_FALSE(json_too_deep(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"[[[[[["})"));
+    // Only the first value counts (trailing bytes are never parsed).
+    EXPECT_FALSE(json_too_deep("{} " + std::string(100, '[')));
+    EXPECT_FALSE(json_too_deep("\"s\" " + std::string(100, '[')));
+    EXPECT_FALSE(json_too_deep("42 " + std::string(100, '[')));
+    EXPECT_TRUE(json_too_deep("\xEF\xBB\xBF" + std::string(40, '[')));  // the parser skips a byte order mark
+    EXPECT_FALSE(parse_whole("\xEF\xBB\xBF" + std::string(40, '[') + std::string(40, ']')).has_value());
+    EXPECT_EQ(json_too_deep("[[[", 2), true);
+    EXPECT_EQ(json_too_deep("[[]]", 2), false);
+}
+
+TEST(JsonDepth, EveryReaderRefusesDeepBodies) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    EXPECT_FALSE(parse_first_value(deep).has_value());
+    EXPECT_FALSE(parse_whole(deep).has_value());
+    EXPECT_FALSE(read_register_body(deep).ok);
+    std::string objects;
+    for (int i = 0; i < 50000; ++i) objects += R"({"subdomain":)";
+    const auto b = read_update_body(objects + "1" + std::string(50000, '}'));
+    EXPECT_EQ(b.subdomain, "");
+    // At the limit the body is read as usual.
+    std::string ok = R"({"subdomain":"s","txt":"t","x":)" + std::string(kMaxJsonDepth - 1, '[') +
+                     std::string(kMaxJsonDepth - 1, ']') + "}";
+    EXPECT_EQ(read_update_body(ok).subdomain, "s");
+}
+
+TEST(MediaType, JsonOnly) {
+    for (const char* t : {"application/json", "Application/JSON", "application/json; charset=utf-8", " application/json ",
+                          "application/json;charset=UTF-8"})
+        EXPECT_TRUE(is_json_media_type(t)) << t;
+    for (const char* t : {"", "text/plain", "application/x-www-form-urlencoded", "application/json-patch+json",
+                          "application/jsonx", "multipart/form-data; boundary=x", "application/ json"})
+        EXPECT_FALSE(is_json_media_type(t)) << t;
 }
 
 }  // namespace
