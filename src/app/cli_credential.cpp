@@ -54,9 +54,7 @@ std::unique_ptr<Session> open_session(const std::string& config_path, int& rc) {
         return nullptr;
     }
     session->store = std::move(opened.value());
-    store::WriterOptions options;
-    options.audit = session->config.audit;
-    session->writer = std::make_unique<store::Writer>(*session->store, session->config.zone, options);
+    session->writer = std::make_unique<store::Writer>(*session->store, session->config.zone, writer_options(session->config));
     session->admin = std::make_unique<store::CredentialAdmin>(*session->store, *session->writer, session->config.zone);
     return session;
 }
@@ -202,7 +200,7 @@ int run_audit(const AuditArgs& args) {
         filter.kind = store::parse_audit_kind(args.kind);
         if (!filter.kind) {
             std::cerr << "error: --kind must be one of issue, rotate, disable, enable, revoke, admin_auth_failure, update, "
-                         "delete_txt, register\n";
+                         "delete_txt, register, update_auth_failure\n";
             return kExitUsage;
         }
     }

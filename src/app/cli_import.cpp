@@ -57,7 +57,7 @@ int run_import_acme_dns(const ImportArgs& args) {
     }
     store::CredentialStore credentials(*store);
     std::unique_ptr<store::Writer> writer;
-    if (!args.dry_run) writer = std::make_unique<store::Writer>(*store, config->zone);
+    if (!args.dry_run) writer = std::make_unique<store::Writer>(*store, config->zone, writer_options(*config));
 
     ImportOptions options;
     options.dry_run = args.dry_run;

@@ -77,7 +77,7 @@ core::Result<core::Name> owner_from_label(const std::string& label, const core::
 
 // Submits one change set through a writer of this process and waits for the durable result.
 core::Result<core::CommitResult> commit(store::Store& store, const Config& config, core::ChangeSet change) {
-    store::Writer writer(store, config.zone);
+    store::Writer writer(store, config.zone, writer_options(config));
     change.actor = "cli";
     change.source = "local";
     auto result = writer.submit(std::move(change)).get();

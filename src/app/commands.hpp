@@ -51,6 +51,15 @@ struct CheckArgs {
 // `acmezone check DOMAIN | --all [--json]` (app/cli_check.cpp): the customer's CNAME delegation.
 int run_check(const CheckArgs& args);
 
+struct PropagationArgs {
+    std::string config;
+    std::string label;  // "" for the SOA serial alone
+    bool json = false;
+};
+// `acmezone propagation --config F [--label L] [--json]` (app/cli_propagation.cpp): which
+// configured nameservers serve the primary's serial and the label's TXT values.
+int run_propagation(const PropagationArgs& args);
+
 struct CredentialArgs {
     std::string config;
     std::string action;                  // issue, list, show, rotate, disable, enable, revoke
@@ -74,5 +83,12 @@ struct AuditArgs {
 };
 // `acmezone audit [--since] [--actor] [--kind] [--label] [--after] [--limit] [--json]`.
 int run_audit(const AuditArgs& args);
+
+struct ConfigCheckArgs {
+    std::string file;
+};
+// `acmezone config check FILE` (app/cli_config.cpp): exit 0 with the effective settings as TOML
+// on stdout, or 2 with "config error: <key>: ..." on stderr.
+int run_config_check(const ConfigCheckArgs& args);
 
 }  // namespace acmezone::app

@@ -13,6 +13,8 @@
 #include <toml++/toml.h>
 
 #include "app/config_limits.hpp"
+#include "app/config_rrl.hpp"
+#include "app/config_transfer.hpp"
 #include "app/toml_section.hpp"
 #include "core/rr.hpp"
 #include "dns/zone_text.hpp"
@@ -213,6 +215,15 @@ core::Status read_api_limits(const Section& section, api::ApiOptions& out) {
                     section.read_uint("keepalive_timeout_ms", 1, kHourMs, out.keepalive_timeout_ms)}) {
         if (!st) return st;
     }
+    // Per client address, of api.max_connections; the default (16) shrinks to fit a smaller cap.
+    if (section.has("max_connections_per_ip")) {
+        if (auto st = section.read_uint("max_connections_per_ip", 1, 1000000, out.max_connections_per_ip); !st) return st;
+        if (out.max_connections_per_ip > out.max_connections)
+            return make_error(Errc::invalid_argument, "api.max_connections_per_ip: " + std::to_string(out.max_connections_per_ip) +
+                                                          " is above api.max_connections (" + std::to_string(out.max_connections) + ")");
+    } else {
+        out.max_connections_per_ip = std::min(out.max_connections_per_ip, out.max_connections);
+    }
     return core::Ok{};
 }
 
@@ -285,6 +296,17 @@ core::Status read_api(const Section& section, const std::vector<Section>& tokens
         options.trusted_proxies.push_back(std::move(cidr.value()));
     }
 
+    // GET /metrics: on by default (the API listens on loopback unless told otherwise);
+    // metrics_allow narrows who may scrape it.
+    if (auto st = section.read_bool("metrics", options.metrics); !st) return st;
+    std::vector<std::string> metrics_allow;
+    if (auto st = section.read_string_array("metrics_allow", "CIDR ranges", metrics_allow); !st) return st;
+    for (std::size_t i = 0; i < metrics_allow.size(); ++i) {
+        auto cidr = core::parse_cidr(metrics_allow[i]);
+        if (!cidr) return element_error("api.metrics_allow", i, metrics_allow[i], "expected an address range like \"127.0.0.1/32\"");
+        options.metrics_allow.push_back(std::move(cidr.value()));
+    }
+
     std::string tls = "none";
     if (auto st = section.read_string("tls", tls); !st) return st;
     if (auto st = section.read_string("tls_cert", options.tls_cert); !st) return st;
@@ -323,18 +345,56 @@ core::Status read_store(const Section& section, store::StoreOptions& out) {
     return core::Ok{};
 }
 
-core::Status read_log(const Section& section, LogConfig& out) {
-    std::string level = "info";
-    if (auto st = section.read_string("level", level); !st) return st;
+core::Status read_level(const Section& section, std::string_view key, spdlog::level::level_enum& out) {
+    std::string level;
+    if (!section.has(key)) return core::Ok{};
+    if (auto st = section.read_string(key, level); !st) return st;
     auto parsed = parse_log_level(level);
     if (!parsed)
         return make_error(Errc::invalid_argument,
-                          "log.level: " + in_quotes(level) + " is not one of trace, debug, info, warn, error");
-    out.level = *parsed;
+                          section.key_path(key) + ": " + in_quotes(level) + " is not one of trace, debug, info, warn, error");
+    out = *parsed;
+    return core::Ok{};
+}
+
+// [log] level and format, and [log.modules] with a level per module logger.
+core::Status read_log(const Section& section, LogConfig& out) {
+    if (auto st = read_level(section, "level", out.level); !st) return st;
     if (auto st = section.read_string("format", out.format); !st) return st;
-    if (out.format != "text")
-        return make_error(Errc::invalid_argument,
-                          "log.format: " + in_quotes(out.format) + " is not supported in this version; only \"text\" is");
+    if (!parse_log_format(out.format))
+        return make_error(Errc::invalid_argument, "log.format: " + in_quotes(out.format) + " is not one of text, json");
+    // The allowed keys are app/logging's kLogModules.
+    auto modules = section.sub_section("modules", {"app", "store", "dns", "api"});
+    if (!modules) return std::move(modules).error();
+    if (auto st = modules->check_unknown_keys(); !st) return st;
+    for (std::string_view module : kLogModules) {
+        if (!modules->has(module)) continue;
+        spdlog::level::level_enum level = out.level;
+        if (auto st = read_level(*modules, module, level); !st) return st;
+        out.modules.emplace_back(std::string(module), level);
+    }
+    return core::Ok{};
+}
+
+// A user or group name as useradd accepts it (portable set, not starting with '-').
+bool is_account_name(std::string_view name) {
+    if (name.empty() || name.size() > 32 || name.front() == '-') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
+    });
+}
+
+// [server] user and group (app/privileges checks that they exist when `serve` starts as root).
+core::Status read_server(const Section& section, ServerConfig& out) {
+    if (auto st = section.read_string("user", out.user); !st) return st;
+    if (auto st = section.read_string("group", out.group); !st) return st;
+    // "" is "none" (what `config check` prints for an unset key).
+    if (!out.user.empty() && !is_account_name(out.user))
+        return make_error(Errc::invalid_argument, "server.user: " + in_quotes(out.user) + " is not a user name");
+    if (!out.group.empty() && !is_account_name(out.group))
+        return make_error(Errc::invalid_argument, "server.group: " + in_quotes(out.group) + " is not a group name");
+    if (!out.group.empty() && out.user.empty())
+        return make_error(Errc::invalid_argument, "server.group: needs server.user as well");
     return core::Ok{};
 }
 
@@ -355,6 +415,14 @@ core::Status read_credentials_and_audit(const Section& credentials, const Sectio
 }
 
 }  // namespace
+
+store::WriterOptions writer_options(const Config& config) {
+    store::WriterOptions options;
+    options.audit = config.audit;
+    options.serial_policy = config.serial_policy;
+    options.journal = config.journal;
+    return options;
+}
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text) {
     if (text == "trace") return spdlog::level::trace;
@@ -398,26 +466,32 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
                                                       std::to_string(where.column) + ": " + std::string(e.description()));
     }
 
-    const Section top(&root, "", {"zone", "dns", "api", "store", "log", "check", "limits", "credentials", "audit"});
+    const Section top(&root, "", {"zone", "dns", "api", "store", "log", "check", "limits", "credentials", "audit", "server",
+                            "propagation"});
     auto zone = top.sub_section("zone", {"name", "nameservers", "hostmaster", "records", "default_ttl", "ns_ttl",
-                                         "txt_ttl", "max_txt_per_name", "soa", "txt_max_age_seconds"});
+                                         "txt_ttl", "max_txt_per_name", "soa", "txt_max_age_seconds", "journal"});
     if (!zone) return std::move(zone).error();
-    auto soa = zone->sub_section("soa", {"ttl", "refresh", "retry", "expire", "minimum"});
+    auto soa = zone->sub_section("soa", {"ttl", "refresh", "retry", "expire", "minimum", "serial_policy"});
     if (!soa) return std::move(soa).error();
     auto dns_section = top.sub_section("dns", {"listen", "udp_workers", "tcp_idle_timeout_ms", "tcp_read_timeout_ms",
-                                               "tcp_max_connections", "tcp_max_connections_per_ip", "update", "tsig_keys"});
+                                               "tcp_max_connections", "tcp_max_connections_per_ip", "update", "tsig_keys",
+                                               "rrl", "transfer", "transfer_keys", "notify"});
     if (!dns_section) return std::move(dns_section).error();
     auto api_section = top.sub_section("api", {"enabled", "listen", "base_path", "registration", "admin_tokens", "txt_values",
                                                "trusted_proxies", "tls", "tls_cert", "tls_key", "allow_plain_http", "threads",
-                                               "max_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                                               "write_timeout_ms", "keepalive_requests", "keepalive_timeout_ms"});
+                                               "max_connections", "max_connections_per_ip", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+                                               "write_timeout_ms", "keepalive_requests", "keepalive_timeout_ms", "metrics",
+                                               "metrics_allow"});
     if (!api_section) return std::move(api_section).error();
     auto token_sections = api_section->table_array("admin_tokens", {"name", "sha256"});
     if (!token_sections) return std::move(token_sections).error();
     auto store_section = top.sub_section("store", {"path", "map_size_mb"});
     if (!store_section) return std::move(store_section).error();
-    auto log_section = top.sub_section("log", {"level", "format"});
+    auto log_section = top.sub_section("log", {"level", "format", "modules"});
     if (!log_section) return std::move(log_section).error();
+    auto server_section = top.sub_section("server", {"user", "group"});
+    if (!server_section) return std::move(server_section).error();
+    if (auto st = server_section->check_unknown_keys(); !st) return std::move(st).error();
     auto check_section = top.sub_section("check", {"resolver", "timeout_ms", "retries"});
     if (!check_section) return std::move(check_section).error();
     auto limits_section = top.sub_section("limits", {"update_rate", "update_burst", "auth_failures_per_minute", "override"});
@@ -452,6 +526,15 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
 
     if (auto st = read_dns(*dns_section, config.dns); !st) return std::move(st).error();
     if (auto st = read_dns_update(*dns_section, *config.zone, config.dns.update); !st) return std::move(st).error();
+    if (auto st = read_rrl(*dns_section, config.dns.udp.rrl); !st) return std::move(st).error();  // [dns.rrl]
+    if (auto st = read_dns_transfer(*dns_section, config.dns.update, config.dns.transfer); !st) return std::move(st).error();
+    if (auto st = read_journal_and_serial(*zone, *soa, config.journal, config.serial_policy); !st) return std::move(st).error();
+    if (auto st = read_dns_notify(*dns_section, config.dns.transfer, config.dns.notify); !st) return std::move(st).error();
+    {
+        auto propagation_section = top.sub_section("propagation", {"nameservers", "timeout_ms", "wait_timeout_ms", "wait_by_default"});
+        if (!propagation_section) return std::move(propagation_section).error();
+        if (auto st = read_propagation(*propagation_section, config.dns.notify, config.propagation); !st) return std::move(st).error();
+    }
     // The API runs when the file has an [api] section (enabled defaults to true there); a
     // DNS-only config without one opens no HTTP port.
     config.api.enabled = top.has("api");
@@ -459,6 +542,7 @@ core::Result<Config> parse_config(std::string_view text, std::string_view source
         return std::move(st).error();
     if (auto st = read_store(*store_section, config.store); !st) return std::move(st).error();
     if (auto st = read_log(*log_section, config.log); !st) return std::move(st).error();
+    if (auto st = read_server(*server_section, config.server); !st) return std::move(st).error();
     if (auto st = read_credentials_and_audit(*credentials_section, *audit_section, config); !st) return std::move(st).error();
     if (auto st = zone->read_uint("txt_max_age_seconds", 0, kMaxTxtAgeSeconds, config.txt_max_age_seconds); !st)
         return std::move(st).error();

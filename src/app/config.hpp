@@ -15,15 +15,20 @@
 #include <spdlog/common.h>
 
 #include "api/options.hpp"
+#include "app/config_notify.hpp"
 #include "app/config_update.hpp"
+#include "app/logging.hpp"
 #include "core/result.hpp"
 #include "core/zone.hpp"
 #include "dns/delegation_check.hpp"
 #include "dns/endpoint.hpp"
 #include "dns/tcp_server.hpp"
+#include "dns/transfer.hpp"
 #include "dns/udp_workers.hpp"
 #include "store/audit.hpp"
+#include "store/journal.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 
 namespace acmezone::app {
 
@@ -36,6 +41,8 @@ struct DnsConfig {
     dns::UdpOptions udp;
     dns::TcpOptions tcp;
     DnsUpdateConfig update;  // [dns.update] and [[dns.tsig_keys]] (RFC 2136 + TSIG)
+    dns::TransferAcl transfer;  // [dns.transfer] and [[dns.transfer_keys]] (AXFR/IXFR; deny by default)
+    dns::NotifyOptions notify;  // [dns.notify]: NOTIFY targets (RFC 1996), retries, intervals
 };
 
 struct ApiConfig {
@@ -46,7 +53,14 @@ struct ApiConfig {
 
 struct LogConfig {
     spdlog::level::level_enum level = spdlog::level::info;
-    std::string format = "text";
+    std::string format = "text";  // "text" or "json" (app/logging)
+    ModuleLevels modules;         // [log.modules]: per-module levels overriding `level`
+};
+
+// [server]: the account `serve` switches to after binding when started as root (app/privileges).
+struct ServerConfig {
+    std::string user;   // "" = stay as started
+    std::string group;  // "" = the user's primary group
 };
 
 struct Config {
@@ -56,9 +70,13 @@ struct Config {
     ApiConfig api;
     store::StoreOptions store;
     LogConfig log;
+    ServerConfig server;
     store::AuditRetention audit;  // [audit]; [credentials] default_scheme is read into api.options.default_scheme
     dns::ResolverOptions check;             // [check]: the resolver `acmezone check` and /admin/check ask
     std::uint32_t txt_max_age_seconds = 0;  // zone.txt_max_age_seconds: TXT values older are swept; 0 keeps them
+    store::SerialPolicy serial_policy = store::SerialPolicy::increment;  // zone.soa.serial_policy
+    store::JournalLimits journal;                                        // [zone.journal] (IXFR history)
+    PropagationConfig propagation;  // [propagation]: nameservers asked by /admin/propagation and `acmezone propagation`
     // [limits] are read into api.options.limits.
     std::vector<std::string> warnings;  // worth telling the operator, not worth refusing to start
 };
@@ -71,6 +89,10 @@ core::Result<Config> load_config(const std::filesystem::path& path);
 // zone.hostmaster as a name: "hostmaster.example.test" as is, or the e-mail form
 // "host.master@example.test" converted to "host\.master.example.test." (RFC 1035 §8).
 core::Result<core::Name> parse_hostmaster(std::string_view text);
+
+// The writer's options from config (serial policy, journal bounds, audit retention): every
+// process that writes (serve and the CLI) should build its writer with these.
+store::WriterOptions writer_options(const Config& config);
 
 // "trace" ... "error" -> the spdlog level; nullopt for anything else.
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text);

@@ -81,6 +81,14 @@ int main(int argc, char** argv) {
         ->excludes(check_all);
     check->add_flag("--json", check_args.json, "Print JSON");
 
+    // `acmezone propagation --config F [--label L] [--json]` (app/cli_propagation.cpp).
+    app::PropagationArgs propagation_args;
+    CLI::App* propagation = cli.add_subcommand(
+        "propagation", "Ask every configured nameserver for the zone's serial and a label's TXT values (exit 0: all caught up)");
+    add_config_option(*propagation, propagation_args.config);
+    propagation->add_option("--label", propagation_args.label, "Label (or name inside the zone) whose TXT values to compare");
+    propagation->add_flag("--json", propagation_args.json, "Print JSON (the admin API's form)");
+
     // `acmezone credential ACTION --config FILE ...` (app/cli_credential.cpp).
     app::CredentialArgs cred_args;
     CLI::App* credential = cli.add_subcommand("credential", "Issue and manage scoped credentials (works on the store; the server may run)");
@@ -119,11 +127,19 @@ int main(int argc, char** argv) {
     add_config_option(*audit, audit_args.config);
     audit->add_option("--since", audit_args.since, "Events at or after: Unix seconds or an age (7d, 12h)");
     audit->add_option("--actor", audit_args.actor, "Only this actor (credential username, admin token name, cli)");
-    audit->add_option("--kind", audit_args.kind, "Only this kind (issue, rotate, disable, enable, revoke, admin_auth_failure, update, delete_txt, register)");
+    audit->add_option("--kind", audit_args.kind, "Only this kind (issue, rotate, disable, enable, revoke, admin_auth_failure, update, delete_txt, register, update_auth_failure)");
     audit->add_option("--label", audit_args.label, "Only events about this label");
     audit->add_option("--after", audit_args.after, "Continue after this cursor (printed at the end of a page)");
     audit->add_option("--limit", audit_args.limit, "Events per page (1..10000)")->check(CLI::Range(1, 10000));
     audit->add_flag("--json", audit_args.json, "Print JSON (the admin API's form)");
+
+    // `acmezone config check FILE` (app/cli_config.cpp).
+    CLI::App* config_cmd = cli.add_subcommand("config", "Work with config files");
+    config_cmd->require_subcommand(1);
+    app::ConfigCheckArgs config_check_args;
+    CLI::App* config_check = config_cmd->add_subcommand(
+        "check", "Validate a config file and print its effective settings (defaults filled in, secrets redacted)");
+    config_check->add_option("FILE", config_check_args.file, "TOML config file")->required();
 
     try {
         cli.parse(argc, argv);
@@ -150,6 +166,8 @@ int main(int argc, char** argv) {
             return app::run_credential(cred_args);
         }
         if (*audit) return app::run_audit(audit_args);
+        if (*config_check) return app::run_config_check(config_check_args);
+        if (*propagation) return app::run_propagation(propagation_args);
         if (*check) {
             if (check_args.domain.empty() && !check_args.all) {
                 std::cerr << "check: give a DOMAIN or --all\n";
