@@ -3,7 +3,8 @@
 nsupdate over TCP, TSIG-signed) while the real binary is
 killed with SIGKILL at random moments, many times; after every restart each account must hold
 exactly what its acknowledged history allows. Then a store whose LMDB map fills up: updates get
-a clear JSON error, queries keep being answered and nothing already stored is damaged.
+HTTP 507 {"error": "store_full"} (RFC 2136: SERVFAIL), queries keep being answered and nothing
+already stored is damaged.
 
 The check, per account (each account is written by one thread only, so its updates are
 ordered; the API keeps the newest 2 TXT values, and each RFC 2136 update replaces the name's
@@ -260,6 +261,8 @@ class MapFull(unittest.TestCase):
         # The smallest map the config allows (1 MiB): registrations and updates fill it quickly.
         with h.server_files(api_overrides(api_port, {"store": {"map_size_mb": 1}})) as server:
             base = f"http://127.0.0.1:{api_port}"
+            with open(server.config_path, "a") as config:  # a zone-wide TSIG key for nsupdate
+                config.write(f'\n[[dns.tsig_keys]]\nname = "full-key"\nsecret = "{TSIG_SECRET}"\nzone = true\n')
             server.start()
             accounts: list[Account] = []
             stored: dict[str, str] = {}  # subdomain -> the value acknowledged last
@@ -281,18 +284,39 @@ class MapFull(unittest.TestCase):
                 stored[account.subdomain] = value
             self.assertIsNotNone(failure, "the map never filled")
             full_status, body = failure
-            # The issue allows 507 or 500, with a JSON error code either way.
-            self.assertIn(full_status, (500, 507), body)
-            self.assertIn("error", json.loads(body), body)
+            # 507 Insufficient Storage (RFC 4918 §11.5) with its own code: the client can tell a
+            # full store from any other failure.
+            self.assertEqual((full_status, json.loads(body).get("error")), (507, "store_full"), body)
             self.assertIn("map is full", server.log())
 
             # Still full: an update to an existing account fails the same way, with no crash.
             account = accounts[0]
             status, body = http(base, "/update", {"subdomain": account.subdomain, "txt": account.next_value()},
                                 {"X-Api-User": account.username, "X-Api-Key": account.password})
-            self.assertIn(status, (200, 500, 507), body)  # freed pages may fit one more value
+            self.assertIn(status, (200, 507), body)  # freed pages may fit one more value
+            if status == 507:
+                self.assertEqual(json.loads(body).get("error"), "store_full", body)
             if status == 200:
                 stored.pop(account.subdomain)  # its newest value changed; not checked below
+            # RFC 2136 on the full store: SERVFAIL (nothing was written), never another error.
+            # Each UPDATE adds a new name with 8 long values; freed pages may take a first one.
+            rcodes = []
+            for attempt in range(20):
+                owner = f"full-{attempt}.{h.ZONE}."
+                adds = "\n".join(f'update add {owner} 60 TXT "{chr(97 + v) * 250}"' for v in range(8))
+                proc = subprocess.run(["nsupdate", "-v", "-t", "5", "-y", f"hmac-sha256:full-key:{TSIG_SECRET}"],
+                                      input=f"server {h.HOST} {server.port}\nzone {h.ZONE}\n{adds}\nsend\n",
+                                      capture_output=True, text=True, timeout=HTTP_TIMEOUT + 10)
+                output = proc.stdout + proc.stderr
+                rcodes.append("NOERROR" if proc.returncode == 0 else
+                              next((c for c in ("SERVFAIL", "REFUSED", "NOTAUTH", "FORMERR") if c in output), output[-200:]))
+                if rcodes[-1] != "NOERROR":
+                    break
+            self.assertEqual(rcodes[-1], "SERVFAIL", f"RFC 2136 on a full store answered {rcodes}")
+            self.assertTrue(set(rcodes) <= {"NOERROR", "SERVFAIL"}, rcodes)
+            self.assertEqual(stored_values(server.port, Account({"username": "-", "password": "", "subdomain": owner.split(".")[0]})),
+                             [], "a refused UPDATE left values behind")
+
             # Queries keep being answered and everything acknowledged is intact.
             self.assertTrue(server.answers_soa(timeout=2.0))
             self.assertTrue(server.alive())
@@ -309,7 +333,7 @@ class MapFull(unittest.TestCase):
                     self.assertIn(stored[acc.subdomain], stored_values(server.port, acc), acc.subdomain)
             self.assertEqual(server.stop(), 0, server.log())
             print(f"\ncrash.map_full: map filled after {len(accounts)} accounts ({len(stored)} values verified); "
-                  f"then HTTP {full_status} {json.loads(failure[1])}", flush=True)
+                  f"then HTTP {full_status} {json.loads(failure[1])}, RFC 2136 {rcodes}", flush=True)
 
 
 if __name__ == "__main__":

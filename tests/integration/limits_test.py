@@ -122,6 +122,12 @@ class Limits(unittest.TestCase):
         # The credential itself and other addresses are not locked out.
         self.assertEqual(self.update(account, client=bystander)[0], 200)
         self.assertIn("outcome=rate_limited reason=auth_failures", self.server.log())
+        # Each failure is in the audit log with its source; the rate-limited tries add none.
+        proc = self.server.cli("audit", "--json", "--limit", "10000", "--kind", "update_auth_failure")
+        events = [e for e in json.loads(proc.stdout)["events"] if e["source"] == "api:" + attacker]
+        self.assertEqual(len(events), AUTH_FAILURES)
+        self.assertTrue(all(e["actor"] == account["username"] and e["outcome"] == "forbidden" for e in events), events)
+        self.assertTrue(all(e["detail"] == "wrong_key" for e in events), events)
 
     def test_bad_limits_config_is_refused(self):
         with h.server_files({"limits": {"update_burst": 0}}) as server:
