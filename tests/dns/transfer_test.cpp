@@ -76,7 +76,8 @@ std::vector<std::uint8_t> make_query(std::uint16_t id, std::string_view zone, st
                                      std::optional<std::uint32_t> ixfr_serial = std::nullopt) {
     std::vector<std::uint8_t> q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id), 0, 0, 0, 1, 0, 0, 0,
                                    static_cast<std::uint8_t>(ixfr_serial ? 1 : 0), 0, 0};
-    const auto wire = n(zone).wire();
+    const core::Name owner = n(zone);  // wire() views into the Name, so keep it alive
+    const auto wire = owner.wire();
     q.insert(q.end(), wire.begin(), wire.end());
     q.insert(q.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
     if (ixfr_serial) {
