@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "store/big_endian.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/txn.hpp"
 
@@ -16,13 +17,11 @@ using core::make_error;
 constexpr std::uint8_t kFlagDisabled = 0x01;
 constexpr std::size_t kMaxField = 0xffff;
 
-void put_u16(std::string& out, std::size_t v) {
-    out.push_back(static_cast<char>((v >> 8) & 0xff));
-    out.push_back(static_cast<char>(v & 0xff));
-}
+// A length field: the value is capped at kMaxField first, so it fits 16 bits.
+void put_length(std::string& out, std::size_t n) { put_u16(out, static_cast<std::uint16_t>(std::min(n, kMaxField))); }
 
 void put_string(std::string& out, std::string_view s) {
-    put_u16(out, std::min(s.size(), kMaxField));
+    put_length(out, s.size());
     out.append(s.substr(0, kMaxField));
 }
 
@@ -112,9 +111,9 @@ std::string encode_credential(const core::Credential& c) {
     for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((created >> shift) & 0xff));
     put_string(out, c.username);
     put_string(out, c.secret_hash);
-    put_u16(out, std::min(c.allowfrom.size(), kMaxField));
+    put_length(out, c.allowfrom.size());
     for (std::size_t i = 0; i < c.allowfrom.size() && i < kMaxField; ++i) put_string(out, c.allowfrom[i]);
-    put_u16(out, std::min(c.labels.size(), kMaxField));
+    put_length(out, c.labels.size());
     for (std::size_t i = 0; i < c.labels.size() && i < kMaxField; ++i) {
         put_string(out, c.labels[i].name);
         put_string(out, c.labels[i].domain);
