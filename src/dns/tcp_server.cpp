@@ -197,14 +197,14 @@ private:
         }
         // One read transaction for the queries of one process() pass (it ends it), as a UDP
         // worker has one per recvmmsg batch: renewing it per query cost more than the lookup.
-        store::Snapshot& snapshot = server_.snapshot;
-        if (!snapshot.active() && !snapshot.begin()) {  // no consistent view of the data: let the client retry elsewhere
+        store::Snapshot& view = server_.snapshot;
+        if (!view.active() && !view.begin()) {  // no consistent view of the data: let the client retry elsewhere
             finishing_ = true;
             return;
         }
         std::vector<std::uint8_t>& out = server_.response;
         const std::size_t length = server_.responder->respond(
-            query, std::span<std::uint8_t>(out.data() + 2, kMaxMessage), Transport::tcp, snapshot);
+            query, std::span<std::uint8_t>(out.data() + 2, kMaxMessage), Transport::tcp, view);
         if (length == 0 || length > kMaxMessage) return;  // nothing to say; the connection stays open
         server_.query_counters.count(std::span<const std::uint8_t>(out.data() + 2, length));
         out[0] = static_cast<std::uint8_t>(length >> 8);
@@ -236,9 +236,9 @@ private:
     // Fills the slot `seq` with framed bytes on the io thread; callable from any thread.
     std::function<void(std::vector<std::uint8_t>)> slot_filler(std::uint64_t seq) {
         std::weak_ptr<Connection> weak = weak_from_this();
-        asio::io_context& io = server_.io;
-        return [weak, &io, seq](std::vector<std::uint8_t> framed) {
-            asio::post(io, [weak, seq, framed = std::move(framed)]() mutable {
+        asio::io_context& loop = server_.io;
+        return [weak, &loop, seq](std::vector<std::uint8_t> framed) {
+            asio::post(loop, [weak, seq, framed = std::move(framed)]() mutable {
                 if (auto self = weak.lock()) self->fill(seq, std::move(framed));
             });
         };
@@ -355,8 +355,8 @@ private:
         auto deadline = Clock::time_point::max();
         if (finishing_ || eof_) {
             if (drain_deadline_ == Clock::time_point::max()) {
-                const auto bound = o.read_timeout.count() != 0 ? o.read_timeout : o.idle_timeout;
-                if (bound.count() != 0) drain_deadline_ = Clock::now() + bound;
+                const auto limit = o.read_timeout.count() != 0 ? o.read_timeout : o.idle_timeout;
+                if (limit.count() != 0) drain_deadline_ = Clock::now() + limit;
             }
             deadline = drain_deadline_;
         } else if (used_ > 0) {

@@ -114,8 +114,7 @@ void send_update_reply(PendingReply& p, std::uint16_t rc) {
 
 UpdateService::UpdateService(store::Store& store, store::Writer& writer, std::shared_ptr<const Responder> responder,
                              std::shared_ptr<const Keyring> keyring, UpdateServiceOptions options)
-    : store_(store),
-      writer_(writer),
+    : writer_(writer),
       responder_(std::move(responder)),
       keyring_(std::move(keyring)),
       options_(options),

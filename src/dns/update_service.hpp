@@ -86,7 +86,6 @@ private:
     void run();
     void finish_one();
 
-    store::Store& store_;
     store::Writer& writer_;
     std::shared_ptr<const Responder> responder_;
     std::shared_ptr<const Keyring> keyring_;
