@@ -247,6 +247,9 @@ int run_serve(const ServeArgs& args) {
         serial = snapshot.serial();
         snapshot.end();
     }
+    // As Knot and BIND do at zone load: the secondaries learn at once of anything committed
+    // while we were down (CLI writes, a restored backup) instead of at their next refresh.
+    if (notifier) notifier->notify(serial);
     std::string api_listen = "off";
     if (api_server) {
         api_listen.clear();

@@ -287,6 +287,20 @@ class NotifyToSecondaries(unittest.TestCase):
         self.assertLess(statistics.median(latencies["both"]), 2.5, summary)
         self.assertLess(max(latencies["both"]), 15.0, summary)
 
+    def test_6_notify_at_start_up(self):
+        """What was written while the server was down reaches the secondaries when it starts."""
+        self.d.wait_converged()
+        self.assertEqual(self.d.server.stop(), 0, self.d.server.log())
+        label = "written-while-down"
+        proc = run([h.BINARY, "record", "add", "--config", str(self.d.server.config_path), label, challenge(700)])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.d.server.start()
+        # The secondaries' refresh timer is 3600 s: only the start-up NOTIFY explains this.
+        serial = self.d.wait_converged()
+        for port in (self.d.knot.port, self.d.nsd.port):
+            self.assertIn(challenge(700), txt_values(port, f"{label}.{h.ZONE}"))
+            self.assertEqual(soa_serial(port), serial)
+
 
 if __name__ == "__main__":
     h.main()
