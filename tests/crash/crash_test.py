@@ -46,7 +46,7 @@ TSIG_SECRET = "Y3Jhc2gtdGVzdC1zZWNyZXQtZm9yLWFjbWV6b25lIQ=="  # base64, 32 bytes
 SEED = int(time.time())
 
 
-def http(base: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
+def post(base: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
     """POSTs JSON; returns (status, body). Raises OSError when the connection fails."""
     data = json.dumps(body).encode() if body is not None else b""
     req = urllib.request.Request(base + path, data=data, method="POST", headers=headers or {})
@@ -125,7 +125,7 @@ class Workload:
             account.sent.append(value)
             account.outcome[value] = "unknown"
             try:
-                status, body = http(self.base, "/update", {"subdomain": account.subdomain, "txt": value},
+                status, body = post(self.base, "/update", {"subdomain": account.subdomain, "txt": value},
                                     {"X-Api-User": account.username, "X-Api-Key": account.password})
             except (OSError, http.client.HTTPException):
                 return  # the server is gone: this value stays "unknown"; stop until restart
@@ -184,7 +184,7 @@ def stored_values(port: int, account: Account) -> list[str]:
 
 
 def register(base: str) -> Account:
-    status, body = http(base, "/register")
+    status, body = post(base, "/register")
     if status != 201:
         raise AssertionError(f"/register answered {status}: {body}")
     return Account(json.loads(body))
@@ -268,7 +268,7 @@ class MapFull(unittest.TestCase):
             stored: dict[str, str] = {}  # subdomain -> the value acknowledged last
             failure = None
             for _ in range(50000):
-                status, body = http(base, "/register")
+                status, body = post(base, "/register")
                 if status != 201:
                     failure = (status, body)
                     break
@@ -276,7 +276,7 @@ class MapFull(unittest.TestCase):
                 accounts.append(account)
                 value = account.next_value()
                 account.sent.append(value)
-                status, body = http(base, "/update", {"subdomain": account.subdomain, "txt": value},
+                status, body = post(base, "/update", {"subdomain": account.subdomain, "txt": value},
                                     {"X-Api-User": account.username, "X-Api-Key": account.password})
                 if status != 200:
                     failure = (status, body)
@@ -291,7 +291,7 @@ class MapFull(unittest.TestCase):
 
             # Still full: an update to an existing account fails the same way, with no crash.
             account = accounts[0]
-            status, body = http(base, "/update", {"subdomain": account.subdomain, "txt": account.next_value()},
+            status, body = post(base, "/update", {"subdomain": account.subdomain, "txt": account.next_value()},
                                 {"X-Api-User": account.username, "X-Api-Key": account.password})
             self.assertIn(status, (200, 507), body)  # freed pages may fit one more value
             if status == 507:
