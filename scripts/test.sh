@@ -49,13 +49,14 @@ if [[ "${ACMEZONE_SKIP_SANITIZERS:-0}" != 1 ]]; then
   # already ran above; under ASan they would only repeat the same code paths, slower.
   ctest --test-dir "$asan_dir" --output-on-failure -j2 --timeout 300 -E '^(e2e|crash)\.|^integration\.(readme|docker_files)$'
 
-  stage "ThreadSanitizer: concurrent readers, the writer, UDP workers, the TCP server"
+  stage "ThreadSanitizer: readers and the writer, UDP workers, TCP server, RRL, NOTIFY, transfers"
   cmake -S . -B "$tsan_dir" "${sanitizer_flags[@]}" -DACMEZONE_BUILD_TESTS=ON \
     -DACMEZONE_SANITIZE=thread
-  cmake --build "$tsan_dir" -j"$jobs" --target store_tests dns_net_tests
-  # Suites that run threads: the store's writer and snapshots, the DNS network front ends.
+  cmake --build "$tsan_dir" -j"$jobs" --target store_tests dns_tests dns_net_tests
+  # Suites that run threads: the store's writer and snapshots, the DNS network front ends, the
+  # RRL table shared by workers, the NOTIFY sender, propagation checks, the transfer service.
   ctest --test-dir "$tsan_dir" --output-on-failure -j2 --timeout 300 \
-    -R '^(Writer|Snapshot|Store|Udp|Tcp)[A-Za-z]*\.'
+    -R '^(Writer|Snapshot|Store|Udp|Tcp|Rrl|Notify|Propagation|Transfer)[A-Za-z]*\.'
 else
   stage "sanitizers skipped (ACMEZONE_SKIP_SANITIZERS=1)"
 fi
