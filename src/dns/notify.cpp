@@ -16,6 +16,7 @@
 #include "core/rr.hpp"
 #include "dns/log.hpp"
 #include "dns/message_writer.hpp"
+#include "dns/tsig.hpp"
 #include "dns/wire_reader.hpp"
 
 namespace acmezone::dns {
@@ -30,6 +31,28 @@ std::uint64_t unix_now() {
 }
 
 // The same address and port (a response from anywhere else is not an answer, RFC 1996 §3.6 spirit).
+// The answer to a NOTIFY we signed must be signed by the same key over our request's MAC
+// (RFC 8945 §5.3); anything else, an unsigned error answer included, is not an acknowledgement.
+const char* unverified_reason(std::span<const std::uint8_t> answer, const TsigKeyMaterial& key,
+                              std::span<const std::uint8_t> request_mac, std::uint16_t fudge) noexcept {
+    TsigRecord rec;
+    if (find_tsig(answer, rec) != TsigFind::found) return "unsigned";
+    const auto key_name = rec.key_name.canonical_span();
+    const auto ours = key.name.canonical_wire();
+    if (!std::equal(key_name.begin(), key_name.end(), ours.begin(), ours.end(),
+                    [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }))
+        return "other_key";
+    if (rec.mac.empty()) return "unsigned";  // BADKEY/BADSIG answers carry no MAC (§5.3.2)
+    TsigPolicy policy;
+    policy.fudge = fudge;
+    switch (verify_tsig_response(answer, rec, key, request_mac, unix_now(), policy)) {
+        case TsigCheck::ok: return nullptr;
+        case TsigCheck::badtime: return "badtime";
+        case TsigCheck::badtrunc: return "badtrunc";
+        default: return "badsig";
+    }
+}
+
 bool same_peer(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
     if (a.ss_family != b.ss_family) return false;
     if (a.ss_family == AF_INET) {
@@ -117,6 +140,8 @@ struct NotifySender::TargetState {
     std::uint32_t serial = 0;    // carried by the NOTIFY in flight
     std::uint32_t attempts = 0;  // resends so far
     std::chrono::steady_clock::time_point deadline{};
+    std::array<std::uint8_t, kMaxTsigDigest> request_mac{};  // of the NOTIFY in flight, when signed
+    std::size_t request_mac_size = 0;
     bool settled_any = false;
     std::uint32_t settled = 0;
 };
@@ -192,6 +217,11 @@ void NotifySender::run() {
         if (len == 0) {
             logger()->error("event=notify_build_failed target={}", target.endpoint.text);
             return;
+        }
+        st.request_mac_size = 0;
+        if (TsigRecord rec; target.key && find_tsig(std::span<const std::uint8_t>(out.data(), len), rec) == TsigFind::found) {
+            st.request_mac_size = std::min(rec.mac.size(), st.request_mac.size());
+            std::copy_n(rec.mac.begin(), st.request_mac_size, st.request_mac.begin());
         }
         if (::sendto(st.fd, out.data(), len, 0, reinterpret_cast<const sockaddr*>(&target.endpoint.addr), target.endpoint.len) < 0)
             logger()->warn("event=notify_send_failed target={} serial={} error=\"{}\"", target.endpoint.text, st.serial,
@@ -271,8 +301,18 @@ void NotifySender::run() {
                 if (!read_header(std::span<const std::uint8_t>(in.data(), static_cast<std::size_t>(got)), header)) continue;
                 if (!header.qr() || header.opcode() != opcode::NOTIFY) continue;
                 // A response counts only from the target's own address and port with our ID (RFC 1996 §4.7).
+                const std::span<const std::uint8_t> answer(in.data(), static_cast<std::size_t>(got));
                 for (auto& st : states) {
                     if (!st.in_flight || st.id != header.id || !same_peer(from, st.target->endpoint.addr)) continue;
+                    if (const auto& key = st.target->key) {
+                        const auto request_mac = std::span<const std::uint8_t>(st.request_mac.data(), st.request_mac_size);
+                        if (const char* reason = unverified_reason(answer, *key, request_mac, options_.fudge)) {
+                            // Keep resending: a forged or misconfigured answer must not stop the NOTIFY.
+                            logger()->warn("event=notify_unverified target={} serial={} reason={}", st.target->endpoint.text,
+                                           st.serial, reason);
+                            continue;
+                        }
+                    }
                     acked_.fetch_add(1, std::memory_order_relaxed);
                     const auto rc = header.flags & 0x000f;
                     if (rc != rcode::NOERROR)

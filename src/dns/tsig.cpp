@@ -242,8 +242,13 @@ std::size_t tsig_mac(const TsigKeyMaterial& key, std::span<const std::uint8_t> p
     return mac_impl(key, prior_mac, has_prior, message, original_id, get_u16(message, 10), vars, out);
 }
 
-TsigCheck verify_tsig(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
-                      std::uint64_t now, const TsigPolicy& policy) noexcept {
+namespace {
+
+// RFC 8945 §5.2 for a request (no prior MAC) or §5.3 for the answer to our signed request
+// (the MAC also covers the request's MAC).
+TsigCheck verify(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
+                 std::span<const std::uint8_t> request_mac, bool is_response, std::uint64_t now,
+                 const TsigPolicy& policy) noexcept {
     // §5.2.1: the algorithm must be the key's.
     const auto algorithm = tsig_algorithm_from_wire(rec.algorithm.canonical_span());
     if (!algorithm || *algorithm != key.algorithm) return TsigCheck::badkey;
@@ -255,7 +260,7 @@ TsigCheck verify_tsig(std::span<const std::uint8_t> msg, const TsigRecord& rec, 
     if (rec.offset < kHeaderSize || rec.offset > msg.size()) return TsigCheck::formerr;
     std::array<std::uint8_t, kMaxTsigDigest> computed{};
     const TsigVariables vars{rec.time_signed, rec.fudge, rec.error, rec.other};
-    const std::size_t got = mac_impl(key, {}, false, msg.first(rec.offset), rec.original_id,
+    const std::size_t got = mac_impl(key, request_mac, is_response, msg.first(rec.offset), rec.original_id,
                                      static_cast<std::uint16_t>(get_u16(msg, 10) - 1), vars, computed);
     if (got != digest) return TsigCheck::badsig;
     if (CRYPTO_memcmp(computed.data(), rec.mac.data(), mac_size) != 0) return TsigCheck::badsig;
@@ -266,6 +271,18 @@ TsigCheck verify_tsig(std::span<const std::uint8_t> msg, const TsigRecord& rec, 
     // §5.2.4: a permitted but truncated MAC below our local minimum.
     if (mac_size < digest && !policy.allow_truncation) return TsigCheck::badtrunc;
     return TsigCheck::ok;
+}
+
+}  // namespace
+
+TsigCheck verify_tsig(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
+                      std::uint64_t now, const TsigPolicy& policy) noexcept {
+    return verify(msg, rec, key, {}, false, now, policy);
+}
+
+TsigCheck verify_tsig_response(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
+                               std::span<const std::uint8_t> request_mac, std::uint64_t now, const TsigPolicy& policy) noexcept {
+    return verify(msg, rec, key, request_mac, true, now, policy);
 }
 
 std::size_t append_tsig(std::span<std::uint8_t> buf, std::size_t length, std::span<const std::uint8_t> key_name,

@@ -81,6 +81,10 @@ struct TsigPolicy {
 // by name (unknown -> BADKEY before calling). An algorithm other than the key's is BADKEY.
 TsigCheck verify_tsig(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
                       std::uint64_t now, const TsigPolicy& policy) noexcept;
+// The same checks for the answer to a request we signed (RFC 8945 §5.3): its MAC also covers
+// `request_mac`, the MAC our request carried.
+TsigCheck verify_tsig_response(std::span<const std::uint8_t> msg, const TsigRecord& rec, const TsigKeyMaterial& key,
+                               std::span<const std::uint8_t> request_mac, std::uint64_t now, const TsigPolicy& policy) noexcept;
 
 // The MAC over a message (RFC 8945 §4.3): [prior MAC with 2-octet length] + `message` (the
 // header's ID replaced by `original_id`, ARCOUNT as given in the bytes) + the TSIG variables.

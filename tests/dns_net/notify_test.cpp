@@ -1,6 +1,7 @@
 // NOTIFY sender (dns/notify) against a local UDP socket acting as the secondary: one NOTIFY per
 // burst of commits, resends until a matching answer, answers from elsewhere or with another ID
-// ignored, giving up after the retries, TSIG-signed NOTIFYs that verify.
+// ignored, giving up after the retries, TSIG-signed NOTIFYs that verify, and for those only
+// answers signed with the same key over the request's MAC count.
 #include <gtest/gtest.h>
 
 #include "dns/notify.hpp"
@@ -220,6 +221,42 @@ TEST_F(NotifyFixture, SignsWithTheTargetsKey) {
     ASSERT_TRUE(read_header(got->msg, h));
     EXPECT_EQ(h.arcount, 1);
     EXPECT_EQ(notify_serial(got->msg), 42u);
+}
+
+// The secondary's answer to `request`, signed with `key` over the request's MAC (RFC 8945 §5.3).
+Bytes signed_response_to(const Bytes& request, const TsigKeyMaterial& key) {
+    TsigRecord rec;
+    EXPECT_EQ(find_tsig(request, rec), TsigFind::found);
+    Bytes out = response_to(request);
+    const std::size_t length = out.size();
+    out.resize(length + 256);
+    const TsigVariables vars{static_cast<std::uint64_t>(std::time(nullptr)), 300, 0, {}};
+    out.resize(sign_response(out, length, key, rec.mac, vars));
+    EXPECT_GT(out.size(), length);
+    return out;
+}
+
+TEST_F(NotifyFixture, ASignedNotifyIsAcknowledgedOnlyByAnAnswerSignedWithItsKey) {
+    TsigKeyMaterial key{n("xfr.key"), TsigAlgorithm::hmac_sha256, std::string("0123456789abcdef0123456789abcdef")};
+    TsigKeyMaterial other = key;
+    other.secret = "another secret, another MAC.....";
+    auto sender = make(10, 100ms, key);
+    sender->notify(11);
+    auto first = secondary.receive(5s);
+    ASSERT_TRUE(first);
+    send_from(secondary.sock.fd(), response_to(first->msg), *first);                 // unsigned
+    send_from(secondary.sock.fd(), signed_response_to(first->msg, other), *first);   // wrong secret
+    TsigKeyMaterial renamed = key;
+    renamed.name = n("other.key");
+    send_from(secondary.sock.fd(), signed_response_to(first->msg, renamed), *first);  // another key's name
+    auto resend = secondary.receive(5s);
+    ASSERT_TRUE(resend) << "an answer not signed with the target's key was taken as the acknowledgement";
+    EXPECT_EQ(sender->stats().acked, 0u);
+    send_from(secondary.sock.fd(), signed_response_to(resend->msg, key), *resend);
+    EXPECT_TRUE(eventually([&] { return sender->stats().acked == 1; }));
+    const auto sent = sender->stats().sent;
+    std::this_thread::sleep_for(500ms);  // longer than the longest resend interval (400 ms)
+    EXPECT_EQ(sender->stats().sent, sent) << "still resending after a verified answer";
 }
 
 TEST_F(NotifyFixture, StopsPromptlyWithANotifyInFlight) {

@@ -202,6 +202,8 @@ class NotifyToSecondaries(unittest.TestCase):
         self.assertIn("notify", self.d.nsd.log().lower())
         self.assertIn("event=transfer kind=ixfr_diff", self.d.server.log())
         self.assertEqual(soa_serial(self.d.nsd.port), serial)
+        # Both answered every signed NOTIFY with an answer signed by the same key (RFC 8945 §5.3).
+        self.assertNotIn("event=notify_unverified", self.d.server.log())
 
     def test_2_propagation_reports_all_caught_up(self):
         account = self.d.register()
