@@ -30,7 +30,6 @@ std::uint64_t unix_now() {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-// The same address and port (a response from anywhere else is not an answer, RFC 1996 §3.6 spirit).
 // The answer to a NOTIFY we signed must be signed by the same key over our request's MAC
 // (RFC 8945 §5.3); anything else, an unsigned error answer included, is not an acknowledgement.
 const char* unverified_reason(std::span<const std::uint8_t> answer, const TsigKeyMaterial& key,
@@ -53,6 +52,7 @@ const char* unverified_reason(std::span<const std::uint8_t> answer, const TsigKe
     }
 }
 
+// The same address and port (a response from anywhere else is not an answer, RFC 1996 §3.6 spirit).
 bool same_peer(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
     if (a.ss_family != b.ss_family) return false;
     if (a.ss_family == AF_INET) {
