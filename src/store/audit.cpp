@@ -220,25 +220,14 @@ core::Result<std::size_t> prune_audit(MDB_txn* txn, MDB_dbi audit, const AuditRe
     std::uint64_t excess = retention.max_events > 0 && stat.ms_entries > retention.max_events ? stat.ms_entries - retention.max_events : 0;
     const std::uint64_t max_age = std::uint64_t{retention.retention_days} * kNsPerDay;
     const std::uint64_t cutoff = retention.retention_days > 0 && now > max_age ? now - max_age : 0;
-    auto cursor = Cursor::open(txn, audit);
-    if (!cursor) return std::move(cursor).error();
-    std::size_t deleted = 0;
-    MDB_val k{};
-    MDB_val v{};
-    int rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);
-    while (rc == 0 && deleted < budget) {
+    return delete_from_front(txn, audit, budget, "pruning the audit log", [&](const MDB_val& k, const MDB_val&) {
         std::uint64_t time = 0;
         std::uint32_t seq = 0;
         const bool old = read_key(k, time, seq) && time < cutoff;
-        if (!old && excess == 0) break;
-        if (int d = mdb_cursor_del(cursor->get(), 0); d != 0) return lmdb_error(d, "pruning the audit log");
-        ++deleted;
+        if (!old && excess == 0) return false;
         if (excess > 0) --excess;
-        // After a delete LMDB's MDB_NEXT yields the entry that followed the deleted one.
-        rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_NEXT);
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && deleted < budget) return lmdb_error(rc, "pruning the audit log");
-    return deleted;
+        return true;
+    });
 }
 
 }  // namespace acmezone::store

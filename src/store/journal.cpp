@@ -151,33 +151,25 @@ core::Result<std::size_t> trim_journal(MDB_txn* txn, MDB_dbi journal, MDB_dbi me
     std::uint64_t bytes = 0;
     if (int rc = read_bytes_counter(txn, meta, bytes); rc != 0) return lmdb_error(rc, "reading the journal size");
     const std::uint64_t oldest_kept = limits.max_age_seconds > 0 && now > limits.max_age_seconds ? now - limits.max_age_seconds : 0;
-    auto cursor = Cursor::open(txn, journal);
-    if (!cursor) return std::move(cursor).error();
-    std::size_t deleted = 0;
-    MDB_val k{};
-    MDB_val v{};
-    int rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);
-    while (rc == 0 && deleted < budget) {
+    auto deleted = delete_from_front(txn, journal, budget, "trimming the journal", [&](const MDB_val& k, const MDB_val& v) {
         std::uint32_t from = 0;
         std::uint32_t to = 0;
         std::uint64_t at = 0;
         const bool readable = peek(v, from, to, at);
         const bool over = !limits.enabled || (limits.max_entries > 0 && entries > limits.max_entries) ||
                           (limits.max_bytes > 0 && bytes > limits.max_bytes) || !readable || at < oldest_kept;
-        if (!over) break;
+        if (!over) return false;
         const std::uint64_t size = k.mv_size + v.mv_size;
-        if (int del = mdb_cursor_del(cursor->get(), 0); del != 0) return lmdb_error(del, "trimming the journal");
-        ++deleted;
         --entries;
         bytes = bytes > size ? bytes - size : 0;
-        rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);  // always trimming from the front
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "reading the journal");
-    if (deleted > 0) {
+        return true;
+    });
+    if (!deleted) return std::move(deleted).error();
+    if (*deleted > 0) {
         if (entries == 0) bytes = 0;
         if (int w = write_bytes_counter(txn, meta, bytes); w != 0) return lmdb_error(w, "writing the journal size");
     }
-    return deleted;
+    return *deleted;
 }
 
 core::Result<std::optional<std::vector<JournalEntry>>> journal_range(MDB_txn* txn, MDB_dbi journal, std::uint32_t from,

@@ -2,6 +2,7 @@
 // open. A Txn aborts on destruction unless committed; a Cursor closes itself.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <utility>
 
@@ -79,6 +80,27 @@ public:
 private:
     MDB_cursor* cursor_ = nullptr;
 };
+
+// Deletes entries of `dbi` from the front (the smallest key first) for as long as
+// `drop(key, value)` says so, at most `budget` of them, and returns how many it deleted.
+// The journal and the audit log are trimmed this way, oldest first, a bounded step per commit.
+template <class Drop>
+core::Result<std::size_t> delete_from_front(MDB_txn* txn, MDB_dbi dbi, std::size_t budget, std::string_view operation,
+                                            Drop&& drop) {
+    auto cursor = Cursor::open(txn, dbi);
+    if (!cursor) return std::move(cursor).error();
+    std::size_t deleted = 0;
+    MDB_val k{};
+    MDB_val v{};
+    int rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);
+    while (rc == 0 && deleted < budget && drop(k, v)) {
+        if (int del = mdb_cursor_del(cursor->get(), 0); del != 0) return lmdb_error(del, operation);
+        ++deleted;
+        rc = mdb_cursor_get(cursor->get(), &k, &v, MDB_FIRST);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, operation);
+    return deleted;
+}
 
 // A key or value pointing at `s` (LMDB does not write through it for puts and gets).
 inline MDB_val to_val(std::string_view s) noexcept { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
