@@ -66,8 +66,29 @@ def wait_for(condition, what: str, timeout: float = DEADLINE):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class Knot:
+class Secondary:
+    """A stock secondary run as a child process: stopped with SIGTERM, its log read from its folder."""
+    log_name = ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+    def log(self) -> str:
+        try:
+            return (self.dir / self.log_name).read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+class Knot(Secondary):
     """knotd in the foreground, secondary of the primary with the transfer key."""
+    log_name = "knot.log"
 
     def __init__(self, tmp: Path, primary_port: int):
         self.dir = tmp / "knot"
@@ -121,24 +142,10 @@ zone:
     def refresh(self) -> None:
         run(["knotc", "-c", str(self.conf), "zone-refresh", h.ZONE], timeout=10)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
 
-    def log(self) -> str:
-        try:
-            return (self.dir / "knot.log").read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-
-class Nsd:
+class Nsd(Secondary):
     """nsd -d, secondary of the primary with the transfer key; controlled over a local socket."""
+    log_name = "nsd.log"
 
     def __init__(self, tmp: Path, primary_port: int):
         self.dir = tmp / "nsd"
@@ -182,20 +189,6 @@ zone:
     def refresh(self) -> None:
         run(["nsd-control", "-c", str(self.conf), "transfer", h.ZONE], timeout=10)
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-
-    def log(self) -> str:
-        try:
-            return (self.dir / "nsd.log").read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
 
 
 def challenge(i: int) -> str:
