@@ -50,7 +50,7 @@ packages=(
   knot nsd
   # end-to-end tests: a real ACME CA, resolver and ACME client (started by the tests, on loopback)
   pebble unbound lego openssl
-  # fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes
+  # the ASan/UBSan stage and fuzzing (scripts/test.sh, fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # end-to-end tests: stock certbot with its RFC 2136 plugin (alias mode)
   certbot python3-certbot-dns-rfc2136
